@@ -1,0 +1,65 @@
+"""Every default value and environment variable name, in one place, grouped by prefix."""
+
+from typing import Final
+
+# --- Simulator (SIM_*) ---------------------------------------------------------------------
+
+SIM_HOST: Final = "127.0.0.1"
+"""Address the simulator listens on: loopback, so nothing outside this machine reaches it."""
+
+SIM_PORT: Final = 8765
+"""Default port of `tmdb-collector simulate`; 0 picks a free one (tests do that)."""
+
+SIM_MOVIES: Final = 20_000
+"""Movies in the catalog on its first day (export lines, including the ids that answer 404)."""
+
+SIM_MAX_MOVIES: Final = 5_000_000
+"""Largest catalog accepted: ids are derived on demand, but an export still lists them all."""
+
+SIM_SEED: Final = 1
+"""Catalog seed: the same seed gives the same documents, days and faults."""
+
+SIM_PEOPLE_PER_MOVIE: Final = 4
+"""People per movie in the catalog (TMDb: ~4.9 M people for ~1.24 M movies)."""
+
+SIM_GHOST_RATE: Final = 0.025
+"""Share of export ids that answer 404 (TMDb: ids deleted or merged after the export)."""
+
+SIM_MOVIE_CHANGE_RATE: Final = 0.006
+"""Share of movies changed per simulated day (TMDb: ~7,200 of 1.24 M a day)."""
+
+SIM_PERSON_CHANGE_RATE: Final = 0.0015
+"""Share of people changed per simulated day (TMDb: ~7,000 of 4.9 M a day)."""
+
+SIM_ADD_RATE: Final = 0.001
+"""New ids per simulated day, as a share of the first day's catalog."""
+
+SIM_DELETE_RATE: Final = 0.0005
+"""Ids deleted per simulated day, as a share of the first day's catalog."""
+
+SIM_EXPORT_RETENTION_DAYS: Final = 90
+"""Days an export file stays downloadable (TMDb keeps them three months)."""
+
+SIM_RATE_LIMIT: Final = 0.0
+"""Requests/s allowed per client IP; 0 turns the limiter off."""
+
+SIM_BURST_SHARE: Final = 0.25
+"""Token-bucket depth as a share of the rate (a small burst: a quarter of a second's worth)."""
+
+SIM_MAX_CONNECTIONS: Final = 20
+"""Concurrent requests allowed per client IP (TMDb's CDN: 20 connections per IP)."""
+
+SIM_SLOW_SECONDS: Final = 60.0
+"""How long a `slow` fault holds its answer: longer than any sane client timeout."""
+
+SIM_API_KEY_ENV: Final = "TMDB_SIM_API_KEY"
+"""Environment variable with the key the simulator accepts (keeps it out of `ps`)."""
+
+SIM_CHANGES_PAGE_SIZE: Final = 100
+"""Ids per page of a change list (TMDb: 100)."""
+
+SIM_CHANGES_MAX_DAYS: Final = 14
+"""Longest change-list window; longer ones get HTTP 422, code 20 (TMDb: 14 days)."""
+
+SIM_MAX_APPENDS: Final = 20
+"""Most append_to_response items; more get HTTP 400, code 27 (TMDb: 20)."""

@@ -1,0 +1,15 @@
+"""One error tree: every failure a caller can act on is a subclass of TmdbCollectorError."""
+
+__all__ = ["ConfigError", "TmdbCollectorError"]
+
+
+class TmdbCollectorError(Exception):
+    """Base of every error this package raises on purpose; its message is one line for a user."""
+
+    exit_code = 1
+
+
+class ConfigError(TmdbCollectorError):
+    """A bad option, environment variable or argument value (exit code 2)."""
+
+    exit_code = 2

@@ -1,0 +1,415 @@
+"""The simulator's HTTP face: TMDb's paths, auth, per-IP limits, faults, exports, counters.
+
+The catalog and the fault plan decide everything; this module only turns their answers into
+HTTP, the way TMDb and its CDN do.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import math
+import random
+import re
+import socket
+import struct
+import time
+import zlib
+from collections import Counter, defaultdict
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import orjson
+from aiohttp import web
+
+try:  # ISA-L's gzip is 3-4x faster than zlib's, and compression is a large share of a request
+    from isal.isal_zlib import compress as gzip_compress
+except ImportError:
+    from zlib import compress as gzip_compress
+
+from tmdb_collector import config
+from tmdb_collector.simulator import documents
+from tmdb_collector.simulator.catalog import Catalog, KindTimeline
+from tmdb_collector.simulator.faults import FaultPlan
+from tmdb_collector.simulator.limiter import ClientLimits
+from tmdb_collector.simulator.payloads import (
+    CONFIGURATION,
+    ERRORS,
+    FAULT_CODES,
+    cdn_html,
+    error_body,
+)
+
+Handler = Callable[[web.Request], Awaitable[web.StreamResponse]]
+
+MOVIE_APPENDS = ("credits", "keywords", "external_ids", "release_dates")
+PERSON_APPENDS = ("movie_credits", "combined_credits", "external_ids")
+EXPORT_NAME = re.compile(r"^(movie|person)_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz$")
+JSON_TYPE = "application/json;charset=utf-8"
+BASE_HEADERS = {"Content-Type": JSON_TYPE, "Server": "openresty", "Vary": "Accept-Encoding, Origin"}
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Everything `tmdb-collector simulate` can be told."""
+
+    movies: int = config.SIM_MOVIES
+    seed: int = config.SIM_SEED
+    first_day: date | None = None
+    days_elapsed: int = 0
+    rate_limit: float = config.SIM_RATE_LIMIT
+    burst: float | None = None
+    max_connections: int = config.SIM_MAX_CONNECTIONS
+    retry_after: bool = True
+    faults: str = "none"
+    slow_seconds: float = config.SIM_SLOW_SECONDS
+    latency_ms: float = 0.0
+    latency_sigma: float = 0.5
+    api_key: str | None = None
+
+
+class Stats:
+    """Requests counted by outcome (HTTP status or fault kind), overall and per client IP."""
+
+    def __init__(self) -> None:
+        self.started = time.time()
+        self.by_status: Counter[str] = Counter()
+        self.by_ip: defaultdict[str, Counter[str]] = defaultdict(Counter)
+
+    def count(self, ip: str, outcome: int | str) -> None:
+        key = str(outcome)
+        self.by_status[key] += 1
+        self.by_ip[ip][key] += 1
+
+    def snapshot(self) -> dict[str, Any]:
+        return {
+            "uptime_s": round(time.time() - self.started, 3),
+            "requests": sum(self.by_status.values()),
+            "by_status": dict(self.by_status),
+            "by_ip": {
+                ip: {"requests": sum(c.values()), "by_status": dict(c)}
+                for ip, c in self.by_ip.items()
+            },
+        }
+
+
+class Simulator:
+    """A TMDb-compatible server over a seeded catalog."""
+
+    def __init__(self, settings: Settings) -> None:
+        first_day = settings.first_day or datetime.now(UTC).date()
+        self.settings = settings
+        self.catalog = Catalog(settings.movies, settings.seed, first_day)
+        self.catalog.advance(settings.days_elapsed)
+        self.credit_index = documents.CreditIndex(self.catalog)
+        burst = settings.burst or max(1.0, settings.rate_limit * config.SIM_BURST_SHARE)
+        self.limits = ClientLimits(settings.rate_limit, burst, settings.max_connections)
+        self.faults = FaultPlan.parse(settings.faults, settings.seed)
+        self.rng = random.Random(settings.seed)
+        self.stats = Stats()
+        self._changes: dict[tuple[str, int], list[dict[str, Any]]] = {}
+
+    def app(self) -> web.Application:
+        app = web.Application(middlewares=[self._gate])
+        r = app.router
+        r.add_get("/3/configuration", self.configuration)
+        for kind in ("movie", "person"):
+            r.add_get(f"/3/{kind}/latest", self.latest)
+            r.add_get(f"/3/{kind}/changes", self.changes)
+        r.add_get("/3/movie/{id}", self.movie)
+        r.add_get("/3/person/{id}", self.person)
+        r.add_get("/p/exports/{name}", self.export)
+        r.add_get("/__sim/stats", self.show_stats)
+        r.add_post("/__sim/advance", self.advance)
+        return app
+
+    # --- the CDN and TMDb's front door -------------------------------------------------------
+
+    @web.middleware
+    async def _gate(self, request: web.Request, handler: Handler) -> web.StreamResponse:
+        ip = request.remote or "?"
+        if not request.path.startswith("/3/"):
+            response = await handler(request)
+            self.stats.count(ip, response.status)
+            return response
+        wait = self.limits.admit(ip, time.monotonic())
+        if wait is not None:
+            self.stats.count(ip, 429)
+            headers = {"Retry-After": str(int(wait))} if self.settings.retry_after else {}
+            return tmdb_error(request, 25, headers)
+        try:
+            response, outcome = await self._serve(request, handler)
+        finally:
+            self.limits.release(ip)
+        self.stats.count(ip, outcome)
+        return response
+
+    async def _serve(
+        self, request: web.Request, handler: Handler
+    ) -> tuple[web.StreamResponse, int | str]:
+        if self.settings.latency_ms > 0:
+            median = math.log(self.settings.latency_ms / 1000)
+            await asyncio.sleep(self.rng.lognormvariate(median, self.settings.latency_sigma))
+        fault = self.faults.decide(fault_key(request)) if self.faults.rates else None
+        if fault == "slow":
+            await self._hold(request)
+        elif fault:
+            return await self._fault(request, fault), fault
+        if not self._authorized(request):
+            return tmdb_error(request, 7), 401
+        response = await handler(request)
+        return response, response.status
+
+    def _authorized(self, request: web.Request) -> bool:
+        key = self.settings.api_key
+        if key is None:
+            return True
+        return request.query.get("api_key") == key or (
+            request.headers.get("Authorization") == f"Bearer {key}"
+        )
+
+    async def _hold(self, request: web.Request) -> None:
+        """Sit on a `slow` request until --slow-seconds pass or the client gives up."""
+        deadline = time.monotonic() + self.settings.slow_seconds
+        while time.monotonic() < deadline:
+            transport = request.transport
+            if transport is None or transport.is_closing():
+                return
+            await asyncio.sleep(0.05)
+
+    async def _fault(self, request: web.Request, kind: str) -> web.StreamResponse:
+        path = fault_key(request)
+        if kind.startswith("http_"):
+            status = int(kind[5:])
+            if status != 500 and self.faults.html_body(path):
+                return web.Response(status=status, text=cdn_html(status), content_type="text/html")
+            return tmdb_error(request, FAULT_CODES[status])
+        if kind == "reset":
+            reset(request)
+            return web.Response(status=500)  # never sent: the connection is gone
+        body = orjson.dumps({"id": 1, "title": "A document cut short", "credits": {"cast": []}})
+        if kind == "invalid_json":
+            return web.Response(body=body[: len(body) // 2], content_type="application/json")
+        # truncated: promise the whole body, send half, then drop the connection
+        response = web.StreamResponse(headers={"Content-Type": JSON_TYPE})
+        response.content_length = len(body)
+        await response.prepare(request)
+        await response.write(body[: len(body) // 2])
+        reset(request)
+        return response
+
+    # --- TMDb's endpoints --------------------------------------------------------------------
+
+    async def configuration(self, request: web.Request) -> web.Response:
+        return json_response(request, CONFIGURATION)
+
+    async def movie(self, request: web.Request) -> web.Response:
+        appends = parse_appends(request)
+        if appends is None:
+            return tmdb_error(request, 27)
+        index = self.catalog.movie_index(parse_id(request.match_info["id"]))
+        if index is None:
+            return tmdb_error(request, 34)
+        wanted = tuple(a for a in MOVIE_APPENDS if a in appends)
+        return json_response(request, documents.movie_doc(self.catalog, index, wanted))
+
+    async def person(self, request: web.Request) -> web.Response:
+        appends = parse_appends(request)
+        if appends is None:
+            return tmdb_error(request, 27)
+        index = self.catalog.person_index(parse_id(request.match_info["id"]))
+        if index is None:
+            return tmdb_error(request, 34)
+        wanted = tuple(a for a in PERSON_APPENDS if a in appends)
+        return json_response(request, documents.person_doc(self.credit_index, index, wanted))
+
+    async def latest(self, request: web.Request) -> web.Response:
+        catalog = self.catalog
+        if request.path.startswith("/3/movie/"):
+            doc = documents.movie_doc(catalog, catalog.latest(catalog.movies), ())
+        else:
+            doc = documents.person_doc(self.credit_index, catalog.latest(catalog.people), ())
+        return json_response(request, doc)
+
+    async def changes(self, request: web.Request) -> web.Response:
+        """A change list: ids changed, added or deleted within [start_date, end_date]."""
+        kind = "movie" if request.path.startswith("/3/movie/") else "person"
+        today = self.catalog.today
+        try:
+            end = parse_date(request.query.get("end_date"), today)
+            start = parse_date(request.query.get("start_date"), min(end, today))
+            page = int(request.query.get("page", "1"))
+        except ValueError:
+            code = 22 if "page" in request.query else 23
+            return tmdb_error(request, code)
+        if not 1 <= page <= 500:
+            return tmdb_error(request, 22)
+        if end < start or (end - start).days > config.SIM_CHANGES_MAX_DAYS:
+            return tmdb_error(request, 20)
+        rows = self._change_rows(kind, start, end)
+        size = config.SIM_CHANGES_PAGE_SIZE
+        body = {
+            "results": rows[(page - 1) * size : page * size],
+            "page": page,
+            "total_pages": math.ceil(len(rows) / size),
+            "total_results": len(rows),
+        }
+        return json_response(request, body, max_age=600)
+
+    def _change_rows(self, kind: str, start: date, end: date) -> list[dict[str, Any]]:
+        seen: set[int] = set()
+        rows: list[dict[str, Any]] = []
+        day = end
+        while day >= start:  # newest first: an id listed twice keeps its latest state
+            number = self.catalog.day_of(day)
+            if number is not None and number > 0:
+                for row in self._day_rows(kind, number):
+                    if row["id"] not in seen:
+                        seen.add(row["id"])
+                        rows.append(row)
+            day -= timedelta(days=1)
+        return rows
+
+    def _day_rows(self, kind: str, day: int) -> list[dict[str, Any]]:
+        cached = self._changes.get((kind, day))
+        if cached is None:
+            catalog = self.catalog
+            if kind == "movie":
+                found = catalog.change_rows(catalog.movies, day, set())
+            else:
+                extra = documents.people_touched_by_movies(catalog, day)
+                found = catalog.change_rows(catalog.people, day, extra)
+            flag = {False: False, True: None}  # deleted ids come back with adult: null
+            cached = [
+                {"id": row.id, "adult": flag[row.deleted], "softcore": flag[row.deleted]}
+                for row in found
+            ]
+            self._changes[(kind, day)] = cached
+        return cached
+
+    # --- export files (files.tmdb.org) -------------------------------------------------------
+
+    async def export(self, request: web.Request) -> web.StreamResponse:
+        """A daily id export: gzip NDJSON, streamed as it is generated."""
+        match = EXPORT_NAME.match(request.match_info["name"])
+        day = None
+        if match:
+            kind, month, dom, year = match.groups()
+            try:
+                day = self.catalog.day_of(date(int(year), int(month), int(dom)))
+            except ValueError:
+                day = None
+        if day is None or self.catalog.day - day > config.SIM_EXPORT_RETENTION_DAYS:
+            return web.Response(
+                status=404,
+                text="<Error><Code>NoSuchKey</Code></Error>",
+                content_type="application/xml",
+            )
+        response = web.StreamResponse(
+            headers={"Content-Type": "application/octet-stream", "Cache-Control": "max-age=3600"}
+        )
+        await response.prepare(request)
+        if request.method == "HEAD":
+            return response
+        timeline = self.catalog.movies if kind == "movie" else self.catalog.people
+        for chunk in self._export_chunks(kind, timeline, day):
+            await response.write(chunk)
+        await response.write_eof()
+        return response
+
+    def _export_chunks(self, kind: str, timeline: KindTimeline, day: int) -> Any:
+        line = documents.movie_export_line if kind == "movie" else documents.person_export_line
+        packer = zlib.compressobj(6, zlib.DEFLATED, 31)  # 31: a gzip container
+        batch: list[bytes] = []
+        for index in self.catalog.export_indices(timeline, day):
+            batch.append(orjson.dumps(line(self.catalog, index, day)))
+            if len(batch) == 5000:
+                yield packer.compress(b"\n".join(batch) + b"\n")
+                batch = []
+        yield packer.compress(b"\n".join(batch) + b"\n" if batch else b"") + packer.flush()
+
+    # --- for tests and benchmarks ------------------------------------------------------------
+
+    async def show_stats(self, request: web.Request) -> web.Response:
+        body = self.stats.snapshot()
+        body.update(
+            day=self.catalog.today.isoformat(), first_day=self.catalog.first_day.isoformat()
+        )
+        return json_response(request, body, max_age=0)
+
+    async def advance(self, request: web.Request) -> web.Response:
+        """Move the day clock: POST /__sim/advance?days=N (default 1)."""
+        try:
+            days = int(request.query.get("days", "1"))
+            if days < 0:
+                raise ValueError
+        except ValueError:
+            return web.json_response({"error": "days must be a whole number >= 0"}, status=400)
+        today = self.catalog.advance(days)
+        return web.json_response({"day": today.isoformat(), "day_number": self.catalog.day})
+
+
+# --- pure helpers ----------------------------------------------------------------------------
+
+
+def fault_key(request: web.Request) -> str:
+    """The request as the fault plan sees it: path and query, without the credential."""
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query.items()) if k != "api_key")
+    return f"{request.path}?{query}"
+
+
+def parse_id(text: str) -> int:
+    return int(text) if text.isdigit() else -1
+
+
+def parse_appends(request: web.Request) -> tuple[str, ...] | None:
+    """The append_to_response items, or None when there are more than TMDb allows."""
+    items = tuple(i for i in request.query.get("append_to_response", "").split(",") if i)
+    return None if len(items) > config.SIM_MAX_APPENDS else items
+
+
+def parse_date(text: str | None, default: date) -> date:
+    if text is None:
+        return default
+    return datetime.strptime(text, "%Y-%m-%d").date()
+
+
+def json_response(
+    request: web.Request,
+    body: Any,
+    status: int = 200,
+    max_age: int = 28800,
+    headers: dict[str, str] | None = None,
+) -> web.Response:
+    """A TMDb-style JSON answer, gzip-compressed when the client accepts it."""
+    raw = orjson.dumps(body)
+    all_headers = {
+        **BASE_HEADERS,
+        "ETag": f'W/"{zlib.crc32(raw):08x}{len(raw):08x}"',
+        "Cache-Control": f"public, max-age={max_age}" if max_age else "max-age=0, private",
+    }
+    if headers:
+        all_headers.update(headers)
+    if "gzip" in request.headers.get("Accept-Encoding", ""):
+        raw = gzip_compress(raw, 1, 31)
+        all_headers["Content-Encoding"] = "gzip"
+    return web.Response(body=raw, status=status, headers=all_headers)
+
+
+def tmdb_error(
+    request: web.Request, code: int, headers: dict[str, str] | None = None
+) -> web.Response:
+    """TMDb's error document for `code`, with its HTTP status."""
+    return json_response(request, error_body(code), ERRORS[code][0], max_age=0, headers=headers)
+
+
+def reset(request: web.Request) -> None:
+    """Drop the connection with a TCP reset, as a failing CDN edge does."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()

@@ -1,0 +1,68 @@
+"""The command line: documented options, and one clear line for each bad input."""
+
+from __future__ import annotations
+
+import socket
+import subprocess
+import sys
+
+import click
+import pytest
+
+from tmdb_collector.cli import cli
+
+
+def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "tmdb_collector", *args],
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def test_every_command_and_option_has_help_text() -> None:
+    for name, command in cli.commands.items():
+        assert command.help, f"command {name} has no help"
+        for param in command.params:
+            if isinstance(param, click.Option):
+                assert param.help, f"{name} {param.opts} has no help"
+
+
+def test_simulate_help_lists_every_option() -> None:
+    result = run("simulate", "--help")
+    assert result.returncode == 0
+    for param in cli.commands["simulate"].params:
+        for opt in param.opts:
+            assert opt in result.stdout
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["--faults", "chaos"], "unknown fault profile 'chaos'"),
+        (["--faults", "reset=2"], "between 0 and 1"),
+        (["--day", "2026-13-01"], "is not a date"),
+        (["--movies", "0"], "--movies"),
+        (["--rate-limit", "-1"], "--rate-limit"),
+        (["--port", "70000"], "--port"),
+    ],
+)
+def test_bad_input_gets_one_line_and_exit_2(args: list[str], message: str) -> None:
+    result = run("simulate", *args)
+    assert result.returncode == 2
+    assert message in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+    assert "Traceback" not in result.stderr
+
+
+def test_a_port_in_use_is_a_clear_error() -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run("simulate", "--port", str(port))
+    assert result.returncode == 2
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "Traceback" not in result.stderr
