@@ -5,17 +5,20 @@ Starts `tmdb-collector simulate` (no faults, no rate limit) in a child process, 
 export, as a crawl does (each document once, gzip), with a pool of keep-alive connections.
 Bounded: stops after --seconds or --max-requests, whichever comes first.
 
-    python bench/simulator_throughput.py [--movies 200000] [--seconds 10] [--concurrency 20]
+    python bench/simulator_throughput.py [--movies 200000] [--rounds 3] [--workers 1,2]
 """
 
 from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import gzip
+import os
 import statistics
 import time
 import urllib.request
+from pathlib import Path
 
 import aiohttp
 import orjson
@@ -23,6 +26,16 @@ import orjson
 from tmdb_collector.simulator.process import SimulatorProcess
 
 APPEND = "credits,keywords,external_ids"
+
+
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children still running (Linux /proc)."""
+    pids = [pid, *map(int, Path(f"/proc/{pid}/task/{pid}/children").read_text().split())]
+    total = 0
+    for p in pids:
+        fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
 
 
 def export_ids(sim: SimulatorProcess) -> list[int]:
@@ -73,25 +86,47 @@ async def fetch_all(api: str, ids: list[int], concurrency: int, seconds: float) 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--movies", type=int, default=200_000)
-    parser.add_argument("--seconds", type=float, default=10.0)
-    parser.add_argument("--max-requests", type=int, default=100_000)
+    parser.add_argument("--seconds", type=float, default=8.0, help="per round")
+    parser.add_argument("--max-requests", type=int, default=30_000, help="per round")
     parser.add_argument("--concurrency", type=int, default=20)
-    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--rounds", type=int, default=3, help="per side")
+    parser.add_argument("--workers", default="1,2", help="simulator processes, one side each")
     args = parser.parse_args()
-    with SimulatorProcess("--movies", str(args.movies)) as sim:
-        ids = export_ids(sim)[: args.max_requests * args.rounds]
-        rates = []
+    sides = [int(w) for w in args.workers.split(",")]
+    sims = [SimulatorProcess("--movies", str(args.movies), "--workers", str(w)) for w in sides]
+    with contextlib.ExitStack() as stack:
+        for sim in sims:
+            stack.enter_context(sim)
+        ids = export_ids(sims[0])
+        rates: dict[int, list[float]] = {w: [] for w in sides}
+        # Sides interleaved (A B A B ...): the host's speed drifts, so compare within a run.
         for r in range(args.rounds):
-            chunk = ids[r * args.max_requests : (r + 1) * args.max_requests]
-            result = asyncio.run(fetch_all(sim.api_url, chunk, args.concurrency, args.seconds))
-            rates.append(result["req_per_s"])
-            print(
-                f"round {r + 1}: {result['requests']:.0f} requests in {result['seconds']:.1f} s = "
-                f"{result['req_per_s']:.0f} req/s, 200s {result['ok_share']:.1%}, "
-                f"median {result['median_ms']:.1f} ms, mean body {result['mean_body_kb']:.1f} KiB gz"
-            )
-    print(f"simulator throughput, median of {args.rounds} rounds: {statistics.median(rates):.0f} req/s "
-          f"(typical movie documents with {APPEND}; target >= 2000)")
+            for workers, sim in zip(sides, sims, strict=True):
+                offset = (r * len(sides) + len(rates[workers])) * args.max_requests % len(ids)
+                chunk = (ids[offset:] + ids[:offset])[: args.max_requests]
+                result = one_round(sim, chunk, args)
+                rates[workers].append(result["req_per_s"])
+                print(f"workers={workers} round {r + 1}: {describe(result)}")
+    summary = ", ".join(f"{w} worker(s) {statistics.median(v):.0f} req/s" for w, v in rates.items())
+    print(f"simulator, median of {args.rounds} rounds: {summary} (movie documents with {APPEND},")
+    print("each id once, gzip, an aiohttp client on the same 2 cores)")
+
+
+def one_round(sim: SimulatorProcess, ids: list[int], args: argparse.Namespace) -> dict[str, float]:
+    assert sim.proc is not None
+    cpu_before = cpu_seconds(sim.proc.pid)
+    result = asyncio.run(fetch_all(sim.api_url, ids, args.concurrency, args.seconds))
+    result["server_cpu_us"] = (cpu_seconds(sim.proc.pid) - cpu_before) / result["requests"] * 1e6
+    return result
+
+
+def describe(result: dict[str, float]) -> str:
+    return (
+        f"{result['requests']:.0f} requests in {result['seconds']:.1f} s = "
+        f"{result['req_per_s']:.0f} req/s, 200s {result['ok_share']:.1%}, "
+        f"median {result['median_ms']:.1f} ms, mean body {result['mean_body_kb']:.1f} KiB gz, "
+        f"server CPU {result['server_cpu_us']:.0f} us/request"
+    )
 
 
 if __name__ == "__main__":

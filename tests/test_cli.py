@@ -47,6 +47,8 @@ def test_simulate_help_lists_every_option() -> None:
         (["--movies", "0"], "--movies"),
         (["--rate-limit", "-1"], "--rate-limit"),
         (["--port", "70000"], "--port"),
+        (["--workers", "2", "--rate-limit", "5"], "cannot apply --rate-limit or --faults"),
+        (["--workers", "2", "--faults", "flaky"], "cannot apply --rate-limit or --faults"),
     ],
 )
 def test_bad_input_gets_one_line_and_exit_2(args: list[str], message: str) -> None:

@@ -132,13 +132,22 @@ def cli() -> None:
     help="Spread of the log-normal latency (0 = always the median).",
 )
 @click.option(
+    "--workers",
+    default=1,
+    show_default=True,
+    type=click.IntRange(1, 64),
+    help="Processes serving the same port, for throughput benchmarks. Above 1, --rate-limit "
+    "and --faults are refused (they need one process to be exact) and /__sim/stats may lag "
+    "by 0.1 s.",
+)
+@click.option(
     "--api-key",
     envvar=config.SIM_API_KEY_ENV,
     metavar="KEY",
     help=f"Accept only this key (api_key=KEY or 'Authorization: Bearer KEY'); others "
     f"get HTTP 401, code 7. Also ${config.SIM_API_KEY_ENV}.  [default: any]",
 )
-def simulate(host: str, port: int, first_day: date | None, **options: object) -> None:
+def simulate(host: str, port: int, first_day: date | None, workers: int, **options: object) -> None:
     """Serve a TMDb-compatible API and daily exports from a seeded, simulated catalog.
 
     Paths under /3 as TMDb's (movie, person, changes, latest, configuration), export files
@@ -148,10 +157,12 @@ def simulate(host: str, port: int, first_day: date | None, **options: object) ->
     from tmdb_collector.simulator.faults import FaultPlan
     from tmdb_collector.simulator.server import run
 
-    FaultPlan.parse(str(options["faults"]))  # a bad spec fails here, before binding
+    plan = FaultPlan.parse(str(options["faults"]))  # a bad spec fails here, before binding
+    if workers > 1 and (plan.rates or options["rate_limit"]):
+        raise ConfigError("--workers above 1 cannot apply --rate-limit or --faults exactly")
     settings = Settings(first_day=first_day, **options)  # type: ignore[arg-type]
     try:
-        run(settings, host, port)
+        run(settings, host, port, workers)
     except OSError as exc:
         raise ConfigError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 

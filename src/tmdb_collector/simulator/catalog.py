@@ -180,6 +180,11 @@ class ChangeRow:
     id: int
     deleted: bool
 
+    def as_json(self) -> dict[str, int | bool | None]:
+        """The row as TMDb lists it; deleted ids come with adult and softcore null."""
+        flag = None if self.deleted else False
+        return {"id": self.id, "adult": flag, "softcore": flag}
+
 
 class Catalog:
     """Movies and people on a day clock, derived from a seed."""

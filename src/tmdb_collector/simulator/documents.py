@@ -9,7 +9,6 @@ entry's stable base, so a change shows up only in the changed entry, as the chan
 
 from __future__ import annotations
 
-import base64
 import binascii
 import random
 import struct
@@ -21,7 +20,7 @@ from typing import Any
 import orjson
 
 from tmdb_collector.simulator import vocab
-from tmdb_collector.simulator.catalog import MASK64, Catalog, mix, unit
+from tmdb_collector.simulator.catalog import Catalog, mix, unit
 from tmdb_collector.simulator.vocab import CHARACTER_ROLES, FIRST_NAMES, LAST_NAMES
 
 Doc = dict[str, Any]
@@ -34,17 +33,23 @@ SALT_MOVIE, SALT_MOVIE_V, SALT_CREDITS, SALT_PERSON, SALT_PERSON_V, SALT_TIER = 
     25,
     26,
 )
-SALT_CAST_PICK, SALT_CREW_PICK, SALT_PATH = 27, 28, 29
+SALT_PATH, SALT_COLLECTION, SALT_COMPANY = 29, 30, 31
 
-PATH_BYTES = struct.Struct("<QQQ")
 CREDIT_BYTES = struct.Struct(">QI")
 FULL_NAMES = tuple(f"{first} {last}" for first in FIRST_NAMES for last in LAST_NAMES)
 CREW_DEPARTMENTS = sorted(vocab.CREW_JOBS)
 JSON_TEXT = {
     text: orjson.dumps(text)
     for department, jobs in vocab.CREW_JOBS.items()
-    for text in (department, *jobs)
+    for text in ("Acting", department, *jobs)
 }
+NAMES_JSON = [orjson.dumps(name) for name in FULL_NAMES]
+CREW_TABLE = [(department, vocab.CREW_JOBS[department]) for department in CREW_DEPARTMENTS]
+GENDERS = [0] * 30 + [1] * 30 + [2] * 38 + [3] * 2  # TMDb: 0 unset, 1 female, 2 male, 3 nb
+PERSON_JSON = (
+    b'{"adult":false,"gender":%d,"id":%d,"known_for_department":%b,"name":%b,'
+    b'"original_name":%b,"popularity":%r,"profile_path":%b'
+)
 CAST_SKEW = 1.9
 """A "regular" cast pick is index = people * u**CAST_SKEW: low indices are stars who appear in
 hundreds of movies; the other picks are uniform, so most people have one or two credits."""
@@ -58,8 +63,8 @@ def image_path(*parts: int, ext: str = ".jpg") -> str:
 
 
 def _path(x: int, ext: str = ".jpg") -> str:
-    raw = PATH_BYTES.pack(x, (x * 0x9E3779B97F4A7C15) & MASK64, (x * 0xBF58476D1CE4E5B9) & MASK64)
-    return "/" + base64.b64encode(raw, b"xy").decode()[:27] + ext
+    # 27 hex digits: a subset of TMDb's base-62 alphabet, and much cheaper to make.
+    return f"/{x:016x}{(x * 0x9E3779B97F4A7C15) & 0xFFFFFFFFFFF:011x}{ext}"
 
 
 def credit_id(*parts: int) -> str:
@@ -89,7 +94,11 @@ def person_name(seed: int, index: int) -> str:
 
 
 def _name(x: int) -> str:
-    return FULL_NAMES[(x >> 8) % len(FULL_NAMES)]
+    return FULL_NAMES[_name_number(x)]
+
+
+def _name_number(x: int) -> int:
+    return (x >> 8) % len(FULL_NAMES)
 
 
 def popularity(seed: int, salt: int, index: int, version: int) -> float:
@@ -131,16 +140,16 @@ def movie_credits(catalog: Catalog, index: int) -> Credits:
     cast_people = _pick_people(catalog, rng, people, n_cast, CAST_SKEW)
     cast = tuple((p, order, _character(rng)) for order, p in enumerate(cast_people))
     crew: list[tuple[int, str, str]] = []
+    r = rng.random
     for p in _pick_people(catalog, rng, people, n_crew, CREW_SKEW):
-        # Some people hold several jobs on one movie (director and writer, say): TMDb lists
-        # one crew row per job, all with the same person id.
-        first = rng.choice(CREW_DEPARTMENTS)
-        departments = [first]
-        if rng.random() < 0.06:
-            departments.append(CREW_DEPARTMENTS[(CREW_DEPARTMENTS.index(first) + 1) % 11])
-        for department in departments:
-            jobs = vocab.CREW_JOBS[department]
-            crew.append((p, department, jobs[int(rng.random() * len(jobs))]))
+        u = r()
+        department, jobs = CREW_TABLE[int(u * 11)]
+        crew.append((p, department, jobs[int(r() * len(jobs))]))
+        if u * 1000 % 1 < 0.06:
+            # Some people hold several jobs on one movie (director and writer, say): TMDb
+            # lists one crew row per job, all with the same person id.
+            department, jobs = CREW_TABLE[(int(u * 11) + 1) % 11]
+            crew.append((p, department, jobs[int(r() * len(jobs))]))
     return Credits(cast, tuple(crew))
 
 
@@ -173,33 +182,50 @@ def _character(rng: random.Random) -> str:
 # --- people ----------------------------------------------------------------------------------
 
 
-@lru_cache(maxsize=1 << 18)
-def person_fragment(catalog: Catalog, index: int) -> bytes:
-    """A person's summary as JSON without its closing brace, for building credit rows."""
-    return orjson.dumps(person_summary(catalog, index))[:-1]
+def _person_fields(x: int) -> tuple[int, str, int, float, str | None]:
+    """gender, department, name number, popularity, profile path: all from one hash."""
+    acting = ((x >> 32) & 0xFF) < 154
+    return (
+        GENDERS[(x & 0xFF) % 100],
+        "Acting" if acting else CREW_DEPARTMENTS[(x >> 40) % 11],
+        _name_number(x),
+        round(0.02 + 40.0 * (((x >> 16) & 0xFFFF) / 65536.0) ** 12 + (x >> 56) / 128, 4),
+        _path(x) if ((x >> 48) & 0xFF) < 154 else None,
+    )
 
 
 def person_summary(catalog: Catalog, index: int) -> Doc:
-    """The stable fields of a person, as embedded in movie credits.
-
-    Hot: a blockbuster credits hundreds of people, so every field comes from one hash.
-    """
-    x = mix(catalog.seed, SALT_PERSON, index)
-    g = (x & 0xFF) % 100
-    name = _name(x)
-    acting = ((x >> 32) & 0xFF) < 154
+    """The stable fields of a person, as embedded in movie credits."""
+    gender, department, name, pop, path = _person_fields(mix(catalog.seed, SALT_PERSON, index))
     return {
         "adult": False,
-        "gender": 0 if g < 30 else 1 if g < 60 else 2 if g < 98 else 3,
+        "gender": gender,
         "id": catalog.people.ids.id_of(index),
-        "known_for_department": "Acting" if acting else CREW_DEPARTMENTS[(x >> 40) % 11],
-        "name": name,
-        "original_name": name,
-        "popularity": round(
-            0.02 + 40.0 * (((x >> 16) & 0xFFFF) / 65536.0) ** 12 + (x >> 56) / 128, 4
-        ),
-        "profile_path": _path(x) if ((x >> 48) & 0xFF) < 154 else None,
+        "known_for_department": department,
+        "name": FULL_NAMES[name],
+        "original_name": FULL_NAMES[name],
+        "popularity": pop,
+        "profile_path": path,
     }
+
+
+@lru_cache(maxsize=1 << 18)
+def person_fragment(catalog: Catalog, index: int) -> bytes:
+    """`person_summary` as JSON without its closing brace, for building credit rows.
+
+    Hot: a blockbuster credits hundreds of people, most of them seen for the first time, so
+    the bytes are formatted directly (the same text orjson writes; a test holds them equal).
+    """
+    gender, department, name, pop, path = _person_fields(mix(catalog.seed, SALT_PERSON, index))
+    return PERSON_JSON % (
+        gender,
+        catalog.people.ids.id_of(index),
+        JSON_TEXT[department],
+        NAMES_JSON[name],
+        NAMES_JSON[name],
+        pop,
+        b'"%b"' % path.encode() if path else b"null",
+    )
 
 
 def person_doc(credit_index: CreditIndex, index: int, appends: tuple[str, ...]) -> Doc:
@@ -337,36 +363,34 @@ def movie_base(catalog: Catalog, index: int) -> MovieBase:
     rng = random.Random(mix(seed, SALT_MOVIE, index, 1))
     tier = movie_tier(seed, index)
     title = movie_title(seed, index)
-    language = vocab.LANGUAGES[0] if rng.random() < 0.55 else rng.choice(vocab.LANGUAGES)
-    country = vocab.COUNTRIES[0] if rng.random() < 0.4 else rng.choice(vocab.COUNTRIES)
-    genres = (
-        []
-        if rng.random() < 0.1 and tier == "small"
-        else rng.sample(vocab.GENRES, rng.randint(1, 3))
-    )
+    # random() and table lookups, not choice()/randint(): this runs once per movie served.
+    r = rng.random
+    language = vocab.LANGUAGES[0 if r() < 0.55 else int(r() * len(vocab.LANGUAGES))]
+    country = vocab.COUNTRIES[0 if r() < 0.4 else int(r() * len(vocab.COUNTRIES))]
+    genres = [] if r() < 0.1 and tier == "small" else rng.sample(vocab.GENRES, 1 + int(r() * 3))
     budget, revenue = _money(tier, rng)
-    released = date(1920, 1, 1) + timedelta(days=rng.randrange(0, 38_000))
-    unreleased = rng.random() < 0.05
+    released = date(1920, 1, 1) + timedelta(days=int(r() * 38_000))
+    unreleased = r() < 0.05
     doc: Doc = {
         "adult": False,
-        "backdrop_path": image_path(seed, SALT_MOVIE, index, 1) if rng.random() < 0.6 else None,
+        "backdrop_path": image_path(seed, SALT_MOVIE, index, 1) if r() < 0.6 else None,
         "belongs_to_collection": _collection(seed, index, rng) if tier != "small" else None,
         "budget": budget,
         "genres": [{"id": gid, "name": name} for gid, name in genres],
-        "homepage": f"https://example.org/movie/{index}" if rng.random() < 0.2 else "",
+        "homepage": f"https://example.org/movie/{index}" if r() < 0.2 else "",
         "id": catalog.movies.ids.id_of(index),
-        "imdb_id": f"tt{mix(seed, index, 5) % 10_000_000:07d}" if rng.random() < 0.8 else None,
+        "imdb_id": f"tt{mix(seed, index, 5) % 10_000_000:07d}" if r() < 0.8 else None,
         "origin_country": [country[0]],
         "original_language": language[0],
         "original_title": title,
-        "overview": f"A story of {title.lower()}." if rng.random() < 0.85 else "",
+        "overview": f"A story of {title.lower()}." if r() < 0.85 else "",
         "popularity": 0.0,
-        "poster_path": image_path(seed, SALT_MOVIE, index, 2) if rng.random() < 0.8 else None,
+        "poster_path": image_path(seed, SALT_MOVIE, index, 2) if r() < 0.8 else None,
         "production_companies": _companies(seed, rng),
         "production_countries": [{"iso_3166_1": country[0], "name": country[1]}],
         "release_date": "" if unreleased else released.isoformat(),
         "revenue": revenue,
-        "runtime": 0 if unreleased else rng.randint(3, 200),
+        "runtime": 0 if unreleased else 3 + int(r() * 198),
         "softcore": False,
         "spoken_languages": [
             {"english_name": language[1], "iso_639_1": language[0], "name": language[2]}
@@ -397,28 +421,37 @@ def _money(tier: str, rng: random.Random) -> tuple[int, int]:
 def _collection(seed: int, index: int, rng: random.Random) -> Doc | None:
     if rng.random() >= 0.3:
         return None
-    cid = 10 + mix(seed, index, 6) % 500_000
+    return collection(seed, 10 + mix(seed, index, 6) % 50_000)
+
+
+@lru_cache(maxsize=1 << 16)
+def collection(seed: int, cid: int) -> Doc:
+    """A collection, the same wherever it appears."""
+    x = mix(seed, SALT_COLLECTION, cid)
     return {
         "id": cid,
-        "name": f"{movie_title(seed, index)} Collection",
-        "poster_path": image_path(seed, cid, 1),
-        "backdrop_path": image_path(seed, cid, 2) if rng.random() < 0.7 else None,
+        "name": f"{movie_title(seed, -cid)} Collection",
+        "poster_path": _path(x),
+        "backdrop_path": _path(x ^ 1) if x % 10 < 7 else None,
     }
 
 
 def _companies(seed: int, rng: random.Random) -> list[Doc]:
-    companies = []
-    for _ in range(rng.choice((0, 1, 1, 2, 3))):
-        cid = 1 + rng.randrange(150_000)
-        companies.append(
-            {
-                "id": cid,
-                "logo_path": image_path(seed, cid, 3, ext=".png") if rng.random() < 0.5 else None,
-                "name": f"{rng.choice(vocab.LAST_NAMES)} {rng.choice(vocab.COMPANY_WORDS)}",
-                "origin_country": rng.choice(vocab.COUNTRIES)[0] if rng.random() < 0.8 else "",
-            }
-        )
-    return companies
+    count = (0, 1, 1, 2, 3)[int(rng.random() * 5)]
+    return [company(seed, 1 + int(rng.random() * 150_000)) for _ in range(count)]
+
+
+@lru_cache(maxsize=1 << 16)
+def company(seed: int, cid: int) -> Doc:
+    """A production company, the same wherever it appears."""
+    x = mix(seed, SALT_COMPANY, cid)
+    words = vocab.LAST_NAMES, vocab.COMPANY_WORDS
+    return {
+        "id": cid,
+        "logo_path": _path(x, ".png") if x & 1 else None,
+        "name": f"{words[0][(x >> 8) % len(words[0])]} {words[1][(x >> 16) % len(words[1])]}",
+        "origin_country": vocab.COUNTRIES[(x >> 24) % len(vocab.COUNTRIES)][0] if x % 5 else "",
+    }
 
 
 def movie_summary(catalog: Catalog, index: int) -> Doc:
