@@ -2,6 +2,51 @@
 
 from typing import Final
 
+# --- TMDb's API (API_*) and credentials ----------------------------------------------------
+
+API_URL: Final = "https://api.themoviedb.org/3"
+"""TMDb's API base; `--api-url` or $TMDB_API_URL points the collector elsewhere (the simulator)."""
+
+API_URL_ENV: Final = "TMDB_API_URL"
+"""Environment variable for the API base."""
+
+TOKEN_ENV: Final = "TMDB_ACCESS_TOKEN"
+"""Environment variable with TMDb's API read access token (sent as `Authorization: Bearer`)."""
+
+API_KEY_ENV: Final = "TMDB_API_KEY"
+"""Environment variable with a v3 API key (sent as the `api_key` query parameter)."""
+
+MAX_APPENDS: Final = 20
+"""Most append_to_response items TMDb accepts in one request (more: HTTP 400, code 27)."""
+
+# --- The store (STORE_*) ---------------------------------------------------------------------
+
+DATA_DIR: Final = "./tmdb-data"
+"""Where the store and the outputs live; `--data-dir` or $TMDB_DATA_DIR."""
+
+DATA_DIR_ENV: Final = "TMDB_DATA_DIR"
+"""Environment variable for the data directory."""
+
+STORE_FILE: Final = "tmdb.sqlite"
+"""The store's file name inside the data directory."""
+
+STORE_ZSTD_LEVEL: Final = 3
+"""zstd level for stored documents: ~5x smaller than raw JSON at a small CPU cost."""
+
+# --- Retries (RETRY_*) -----------------------------------------------------------------------
+
+RETRY_BASE_S: Final = 0.5
+"""First retry waits up to this long; each further one doubles it (full jitter)."""
+
+RETRY_CAP_S: Final = 30.0
+"""Longest wait between two tries of one request."""
+
+RETRY_AFTER_FLOOR_S: Final = 1.0
+"""Shortest pause after a 429, even if Retry-After says less."""
+
+RETRY_AFTER_CAP_S: Final = 60.0
+"""Longest pause after a 429, even if Retry-After says more."""
+
 # --- Simulator (SIM_*) ---------------------------------------------------------------------
 
 SIM_HOST: Final = "127.0.0.1"
@@ -60,6 +105,3 @@ SIM_CHANGES_PAGE_SIZE: Final = 100
 
 SIM_CHANGES_MAX_DAYS: Final = 14
 """Longest change-list window; longer ones get HTTP 422, code 20 (TMDb: 14 days)."""
-
-SIM_MAX_APPENDS: Final = 20
-"""Most append_to_response items; more get HTTP 400, code 27 (TMDb: 20)."""

@@ -403,7 +403,7 @@ def parse_id(text: str) -> int:
 def parse_appends(request: web.BaseRequest) -> tuple[str, ...] | None:
     """The append_to_response items, or None when there are more than TMDb allows."""
     items = tuple(i for i in request.query.get("append_to_response", "").split(",") if i)
-    return None if len(items) > config.SIM_MAX_APPENDS else items
+    return None if len(items) > config.MAX_APPENDS else items
 
 
 def parse_date(text: str | None, default: date) -> date:

@@ -1,0 +1,193 @@
+"""TMDb's protocol, with no I/O: building requests and deciding what an answer means.
+
+Every decision the crawler makes about an answer — keep it, mark the id gone, wait and try
+again, stop the run — is made here from (status, headers, body, attempt), so it can be tested
+with real TMDb answers and no network. The aiohttp code around it only moves bytes.
+"""
+
+from __future__ import annotations
+
+import enum
+import random
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+from typing import Any
+from urllib.parse import urlencode
+
+import orjson
+
+from tmdb_collector import config
+from tmdb_collector.errors import ConfigError
+
+
+class Verdict(enum.Enum):
+    """What to do with an answer."""
+
+    OK = "ok"  # store the document
+    GONE = "gone"  # the id does not exist (deleted, merged, never was): do not retry
+    RETRY = "retry"  # a transient failure: back off and try again, up to the retry budget
+    FAILED = "failed"  # this request cannot succeed as sent: record it, move on
+    FATAL = "fatal"  # the credentials are refused: stop the whole run
+
+
+@dataclass(frozen=True)
+class Answer:
+    """The meaning of one HTTP answer (or of a transport error)."""
+
+    verdict: Verdict
+    reason: str  # a short label for counters and `status`: "ok", "http_503", "reset", ...
+    doc: dict[str, Any] | None = None
+    retry_after: float | None = None  # seconds the server asked us to wait, if it said
+    throttled: bool = False  # the server says we are too fast: slow the whole governor down
+    message: str = ""  # for FATAL and FAILED: one line a user can act on
+
+
+@dataclass(frozen=True)
+class Credentials:
+    """A v4 read access token (sent as a Bearer header) or a v3 API key (a query parameter).
+
+    `repr` never shows the secret, so a credential can sit in a dataclass that gets logged.
+    """
+
+    token: str | None = field(default=None, repr=False)
+    api_key: str | None = field(default=None, repr=False)
+
+    def __post_init__(self) -> None:
+        if not (self.token or self.api_key):
+            raise ConfigError(
+                f"no TMDb credentials: set {config.TOKEN_ENV} (read access token) or "
+                f"{config.API_KEY_ENV} (API key), in the environment or a .env file"
+            )
+
+    @property
+    def secrets(self) -> tuple[str, ...]:
+        return tuple(s for s in (self.token, self.api_key) if s)
+
+    def headers(self) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.token}"} if self.token else {}
+
+    def query(self) -> dict[str, str]:
+        return {} if self.token or not self.api_key else {"api_key": self.api_key}
+
+
+@dataclass(frozen=True)
+class Request:
+    """One GET, ready to send. `url` may carry the API key: show `safe_url` instead."""
+
+    url: str = field(repr=False)
+    headers: dict[str, str] = field(repr=False)
+    safe_url: str = ""
+
+
+def parse_appends(text: str) -> tuple[str, ...]:
+    """The append_to_response items of a comma-separated list; more than TMDb allows is an
+    error before any request is sent (TMDb would answer code 27)."""
+    items = tuple(dict.fromkeys(item.strip() for item in text.split(",") if item.strip()))
+    if len(items) > config.MAX_APPENDS:
+        raise ConfigError(
+            f"--append lists {len(items)} items; TMDb allows at most {config.MAX_APPENDS}"
+        )
+    return items
+
+
+def detail_request(
+    api_url: str, kind: str, id_: int, appends: tuple[str, ...], credentials: Credentials
+) -> Request:
+    """`GET {api}/{kind}/{id}?append_to_response=...` with the credentials attached."""
+    params = {"append_to_response": ",".join(appends)} if appends else {}
+    base = f"{api_url.rstrip('/')}/{kind}/{id_}"
+    safe = f"{base}?{urlencode(params, safe=',')}" if params else base
+    params |= credentials.query()
+    url = f"{base}?{urlencode(params, safe=',')}" if params else base
+    return Request(url, credentials.headers(), safe)
+
+
+def classify(status: int, headers: dict[str, str], body: bytes) -> Answer:
+    """What an HTTP answer means for the id it was about (see DESIGN decision 6)."""
+    if status == 200:
+        try:
+            doc = orjson.loads(body)
+        except orjson.JSONDecodeError:
+            return Answer(Verdict.RETRY, "invalid_json")
+        if not isinstance(doc, dict):
+            return Answer(Verdict.RETRY, "invalid_json")
+        return Answer(Verdict.OK, "ok", doc=doc)
+    if status == 404:
+        # TMDb code 34 (or 6); a CDN 404 page means the same: there is nothing at this id.
+        return Answer(Verdict.GONE, "gone")
+    if status == 401:
+        return Answer(Verdict.FATAL, "unauthorized", message=_auth_message(body))
+    if status == 429:
+        # Over the per-IP limit. Back off the whole governor, honouring Retry-After if sent
+        # (TMDb's CDN often omits it).
+        after = parse_retry_after(_header(headers, "Retry-After"))
+        return Answer(Verdict.RETRY, "http_429", retry_after=after, throttled=True)
+    if status >= 500:
+        return Answer(Verdict.RETRY, f"http_{status}")
+    # Any other 4xx: this request is wrong as sent (bad append, bad id form); retrying the
+    # same bytes cannot help.
+    return Answer(Verdict.FAILED, f"http_{status}", message=_tmdb_message(body, status))
+
+
+def transport_error(name: str) -> Answer:
+    """A request that got no complete answer: reset, truncated body, timeout, refused."""
+    return Answer(Verdict.RETRY, name, throttled=name == "timeout")
+
+
+def parse_retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header (a number of seconds or an HTTP date), or None."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def backoff(
+    attempt: int,
+    rng: random.Random,
+    base: float = config.RETRY_BASE_S,
+    cap: float = config.RETRY_CAP_S,
+) -> float:
+    """Seconds to wait before retry number `attempt` (1, 2, ...): exponential, capped, with
+    full jitter so that many failed requests do not come back at the same moment."""
+    return rng.uniform(0, min(cap, base * 2 ** (attempt - 1)))
+
+
+def pause_for(answer: Answer, consecutive_429: int, rng: random.Random) -> float:
+    """How long the governor pauses after a throttling answer: Retry-After when the server
+    sent one (floor 1 s, cap ~60 s, a little jitter), exponential when it did not."""
+    if answer.retry_after is not None:
+        wait = min(config.RETRY_AFTER_CAP_S, max(config.RETRY_AFTER_FLOOR_S, answer.retry_after))
+        return wait + rng.uniform(0, 0.1 * wait)
+    return backoff(consecutive_429 + 1, rng, base=1.0, cap=config.RETRY_AFTER_CAP_S) + 0.5
+
+
+def _header(headers: dict[str, str], name: str) -> str | None:
+    lowered = name.lower()
+    return next((v for k, v in headers.items() if k.lower() == lowered), None)
+
+
+def _tmdb_message(body: bytes, status: int) -> str:
+    try:
+        doc = orjson.loads(body)
+        if isinstance(doc, dict) and "status_message" in doc:
+            return f"HTTP {status}, TMDb code {doc.get('status_code')}: {doc['status_message']}"
+    except orjson.JSONDecodeError:
+        pass
+    return f"HTTP {status}"
+
+
+def _auth_message(body: bytes) -> str:
+    return (
+        f"TMDb refused the credentials ({_tmdb_message(body, 401)}); check "
+        f"{config.TOKEN_ENV} or {config.API_KEY_ENV}"
+    )
