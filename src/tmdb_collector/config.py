@@ -33,7 +33,60 @@ STORE_FILE: Final = "tmdb.sqlite"
 STORE_ZSTD_LEVEL: Final = 3
 """zstd level for stored documents: ~5x smaller than raw JSON at a small CPU cost."""
 
+# --- Request rate (RATE_*) and requests -----------------------------------------------------
+
+RATE: Final = 35.0
+"""Requests/s per egress IP, the ceiling the governor never passes (TMDb: ~40/s, "may change")."""
+
+RATE_ENV: Final = "TMDB_RATE"
+"""Environment variable for `--rate`."""
+
+RATE_MAX_IN_FLIGHT: Final = 20
+"""Most requests in flight per egress IP (TMDb's CDN: 20 connections per IP)."""
+
+CONCURRENCY_ENV: Final = "TMDB_CONCURRENCY"
+"""Environment variable for `--concurrency` (requests in flight, at most RATE_MAX_IN_FLIGHT)."""
+
+REQUEST_TIMEOUT_S: Final = 30.0
+"""A request that has not fully answered by then counts as a timeout (and is retried)."""
+
+USER_AGENT: Final = "tmdb-collector/0.1 (+https://www.themoviedb.org/documentation/api)"
+"""Sent with every request, so TMDb can tell what is calling."""
+
+MOVIE_APPENDS: Final = "credits,keywords,external_ids"
+"""Default `--append` of `crawl movies`: the credits are the actor network's edges."""
+
+PERSON_APPENDS: Final = ""
+"""Default `--append` of `crawl people`: none, a person's own fields are small (appended
+combined credits can be ~0.5 MB for a prolific person, and the edges come from movies)."""
+
+# --- The demo (DEMO_*) -----------------------------------------------------------------------
+
+DEMO_MOVIES: Final = 20_000
+"""Movies in the demo's simulated catalog."""
+
+DEMO_DIR: Final = "./tmdb-demo"
+"""The demo's data directory (a demo never writes into a collection it did not make)."""
+
+DEMO_SERVER_RATE: Final = 600.0
+"""The demo simulator's per-IP limit: loopback has no real latency, so it can be generous."""
+
+DEMO_RATE: Final = 800.0
+"""The demo crawler's ceiling: above the server's limit, so the governor has to find it."""
+
+# --- Committing (BATCH_*) --------------------------------------------------------------------
+
+BATCH_SIZE: Final = 200
+"""Results written to the store in one transaction: at most this many are refetched after a
+crash."""
+
+BATCH_SECONDS: Final = 0.5
+"""A partial batch is written after this long anyway, so a slow crawl loses little too."""
+
 # --- Retries (RETRY_*) -----------------------------------------------------------------------
+
+RETRY_MAX_ATTEMPTS: Final = 6
+"""Tries per id within one pass; then it is `failed`, and tried again at the end of the run."""
 
 RETRY_BASE_S: Final = 0.5
 """First retry waits up to this long; each further one doubles it (full jitter)."""
@@ -105,3 +158,20 @@ SIM_CHANGES_PAGE_SIZE: Final = 100
 
 SIM_CHANGES_MAX_DAYS: Final = 14
 """Longest change-list window; longer ones get HTTP 422, code 20 (TMDb: 14 days)."""
+
+# --- Id sources (EXPORT_*) -------------------------------------------------------------------
+
+EXPORTS_URL: Final = "https://files.tmdb.org/p/exports"
+"""Where TMDb's daily id exports live; `--exports-url` or $TMDB_EXPORTS_URL points elsewhere."""
+
+EXPORTS_URL_ENV: Final = "TMDB_EXPORTS_URL"
+"""Environment variable for the exports base."""
+
+EXPORT_READY_HOUR_UTC: Final = 8
+"""Hour (UTC) by which the day's exports are published; before it the newest is yesterday's."""
+
+EXPORT_FALLBACK_DAYS: Final = 1
+"""Earlier days tried when the newest export is missing (TMDb's publishing can run late)."""
+
+EXPORT_TIMEOUT_S: Final = 60.0
+"""An export download that sends nothing for this long is abandoned (socket timeout)."""

@@ -1,6 +1,6 @@
 """One error tree: every failure a caller can act on is a subclass of TmdbCollectorError."""
 
-__all__ = ["ConfigError", "TmdbCollectorError"]
+__all__ = ["ConfigError", "CredentialsError", "TmdbCollectorError"]
 
 
 class TmdbCollectorError(Exception):
@@ -13,3 +13,7 @@ class ConfigError(TmdbCollectorError):
     """A bad option, environment variable or argument value (exit code 2)."""
 
     exit_code = 2
+
+
+class CredentialsError(ConfigError):
+    """TMDb refused the API key or token: the run stops at once (exit code 2)."""

@@ -10,6 +10,7 @@ import sys
 import tempfile
 import time
 import urllib.request
+from datetime import date
 from types import TracebackType
 from typing import Any
 
@@ -74,6 +75,10 @@ class SimulatorProcess:
         """The simulator's request counters (`/__sim/stats`)."""
         with urllib.request.urlopen(f"{self.url}/__sim/stats", timeout=10) as answer:
             return dict(json.load(answer))
+
+    def today(self) -> date:
+        """The simulator's current day (its newest export file)."""
+        return date.fromisoformat(self.stats()["day"])
 
     def advance(self, days: int = 1) -> str:
         """Move the simulator's day clock; returns the new day (YYYY-MM-DD)."""

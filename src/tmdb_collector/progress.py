@@ -1,0 +1,107 @@
+"""Showing a crawl as it runs: a live bar, JSON lines for scripts, or nothing; then a summary."""
+
+from __future__ import annotations
+
+import asyncio
+import sys
+import time
+from collections import deque
+from typing import Any, Literal
+
+import orjson
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.table import Table
+
+from tmdb_collector.crawl.scheduler import Tally
+
+Mode = Literal["bar", "json", "quiet"]
+
+
+class Reporter:
+    """Reads a Tally a few times a second and shows it."""
+
+    def __init__(self, mode: Mode, console: Console | None = None) -> None:
+        self.mode = mode
+        self.console = console or Console(stderr=True)
+        self.samples: deque[tuple[float, int]] = deque(maxlen=20)
+
+    def rate(self, tally: Tally) -> float:
+        """Requests/s over the last few seconds."""
+        now = time.monotonic()
+        self.samples.append((now, tally.requests))
+        first_t, first_n = self.samples[0]
+        return (tally.requests - first_n) / (now - first_t) if now > first_t else 0.0
+
+    async def follow(self, tally: Tally) -> None:
+        """Show progress until cancelled."""
+        if self.mode == "quiet":
+            return
+        if self.mode == "json":
+            while True:
+                emit(
+                    {
+                        "event": "progress",
+                        **tally.as_dict(),
+                        "req_per_s": round(self.rate(tally), 1),
+                    }
+                )
+                await asyncio.sleep(2.0)
+        columns = (
+            TextColumn("[bold]{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[detail]}"),
+            TimeRemainingColumn(),
+        )
+        with Progress(*columns, console=self.console, transient=False) as bar:
+            task = bar.add_task(f"{tally.kind}s", total=tally.total or None, detail="")
+            try:
+                while True:
+                    bar.update(
+                        task,
+                        total=tally.total or None,
+                        completed=tally.done,
+                        detail=_detail(tally, self.rate(tally)),
+                    )
+                    await asyncio.sleep(0.25)
+            finally:
+                bar.update(task, completed=tally.done, detail=_detail(tally, self.rate(tally)))
+
+    def summary(self, tally: Tally, outcome: str, extra: dict[str, Any] | None = None) -> None:
+        """The one-screen account of a finished (or stopped) crawl."""
+        facts = {**tally.as_dict(), "outcome": outcome, **(extra or {})}
+        if self.mode == "json":
+            emit({"event": "summary", **facts})
+            return
+        table = Table(title=f"crawl {tally.kind}s: {outcome}", show_header=False)
+        for label, value in (
+            ("fetched ok", tally.ok),
+            ("gone (404)", tally.gone),
+            ("failed", tally.failed),
+            ("requests", tally.requests),
+            ("retried", tally.retries),
+            ("429s", tally.throttled),
+            ("seconds", facts["seconds"]),
+        ):
+            table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
+        if tally.reasons:
+            table.add_row(
+                "retry causes", ", ".join(f"{k} {v}" for k, v in tally.reasons.most_common())
+            )
+        for label, value in (extra or {}).items():
+            table.add_row(label, str(value))
+        self.console.print(table)
+
+
+def _detail(tally: Tally, rate: float) -> str:
+    return (
+        f"ok {tally.ok:,} gone {tally.gone:,} failed {tally.failed:,} · retries {tally.retries:,}"
+        f" · 429s {tally.throttled:,} · {rate:,.0f} req/s"
+    )
+
+
+def emit(event: dict[str, Any]) -> None:
+    """One JSON line on stdout, for scripts."""
+    sys.stdout.write(orjson.dumps(event).decode() + "\n")
+    sys.stdout.flush()
