@@ -322,6 +322,7 @@ def movies(
     if day and ids_file:
         raise click.UsageError("--date and --ids-file are two sources: give one")
     options = crawl_options(**common)
+    jobs.check_access(options)
     store = Store.open(options.data_dir)
     plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
     return finish_crawl(store, "movie", options, plan, refresh, json_lines, quiet)
@@ -350,6 +351,7 @@ def people(
 ) -> int:
     """Fetch the people of the stored movies (or of the person export)."""
     options = crawl_options(**common)
+    jobs.check_access(options)
     store = Store.open(options.data_dir)
     plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
     return finish_crawl(store, "person", options, plan, refresh, json_lines, quiet)

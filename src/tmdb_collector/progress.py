@@ -16,6 +16,7 @@ from rich.table import Table
 from tmdb_collector.crawl.scheduler import Tally
 
 Mode = Literal["bar", "json", "quiet"]
+PLURAL = {"movie": "movies", "person": "people"}
 
 
 class Reporter:
@@ -55,7 +56,7 @@ class Reporter:
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=self.console, transient=False) as bar:
-            task = bar.add_task(f"{tally.kind}s", total=tally.total or None, detail="")
+            task = bar.add_task(PLURAL[tally.kind], total=tally.total or None, detail="")
             try:
                 while True:
                     bar.update(
@@ -74,7 +75,7 @@ class Reporter:
         if self.mode == "json":
             emit({"event": "summary", **facts})
             return
-        table = Table(title=f"crawl {tally.kind}s: {outcome}", show_header=False)
+        table = Table(title=f"crawl {PLURAL[tally.kind]}: {outcome}", show_header=False)
         for label, value in (
             ("fetched ok", tally.ok),
             ("gone (404)", tally.gone),

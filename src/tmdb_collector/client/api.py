@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import socket
 from types import TracebackType
+from urllib.parse import urlsplit
 
 import aiohttp
 
@@ -17,10 +18,12 @@ from tmdb_collector import config
 from tmdb_collector.client.protocol import (
     Answer,
     Credentials,
+    Verdict,
     classify,
     detail_request,
     transport_error,
 )
+from tmdb_collector.errors import ConfigError, CredentialsError
 
 
 class TmdbClient:
@@ -66,7 +69,23 @@ class TmdbClient:
         if self._session is not None:
             await self._session.close()
 
-    async def fetch(self, kind: str, id_: int, appends: tuple[str, ...]) -> tuple[Answer, bytes]:
+    async def check(self) -> None:
+        """Fail fast, before a run touches the store: refused credentials or an API that
+        cannot be reached stop here, after one request (`/configuration`)."""
+        answer, _ = await self.fetch("configuration", None, ())
+        if answer.verdict is Verdict.FATAL:
+            raise CredentialsError(answer.message)
+        if answer.reason == "unreachable":
+            raise self.unreachable()
+
+    def unreachable(self) -> ConfigError:
+        """The error for an API that accepts no connection (the host only: no key, no path)."""
+        host = urlsplit(self.api_url).netloc
+        return ConfigError(f"cannot reach the TMDb API at {host}: no connection could be made")
+
+    async def fetch(
+        self, kind: str, id_: int | None, appends: tuple[str, ...]
+    ) -> tuple[Answer, bytes]:
         """GET one document; returns what the answer means and its raw body."""
         assert self._session is not None, "use TmdbClient as an async context manager"
         request = detail_request(self.api_url, kind, id_, appends, self.credentials)

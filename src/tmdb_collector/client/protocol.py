@@ -92,11 +92,12 @@ def parse_appends(text: str) -> tuple[str, ...]:
 
 
 def detail_request(
-    api_url: str, kind: str, id_: int, appends: tuple[str, ...], credentials: Credentials
+    api_url: str, kind: str, id_: int | None, appends: tuple[str, ...], credentials: Credentials
 ) -> Request:
-    """`GET {api}/{kind}/{id}?append_to_response=...` with the credentials attached."""
+    """`GET {api}/{kind}/{id}?append_to_response=...` (or `{api}/{kind}` without an id) with
+    the credentials attached."""
     params = {"append_to_response": ",".join(appends)} if appends else {}
-    base = f"{api_url.rstrip('/')}/{kind}/{id_}"
+    base = f"{api_url.rstrip('/')}/{kind}" + ("" if id_ is None else f"/{id_}")
     safe = f"{base}?{urlencode(params, safe=',')}" if params else base
     params |= credentials.query()
     url = f"{base}?{urlencode(params, safe=',')}" if params else base

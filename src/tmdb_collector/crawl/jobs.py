@@ -161,6 +161,19 @@ async def _run(store: Store, tally: Tally, options: CrawlOptions, reporter: Repo
             await asyncio.gather(follower, return_exceptions=True)
 
 
+def check_access(options: CrawlOptions) -> None:
+    """One request to TMDb before anything is written: refused credentials (exit 2) or an
+    unreachable API stop the command while the store is still as it was."""
+
+    async def check() -> None:
+        async with TmdbClient(
+            options.api_url, options.credentials, connections=1, local_addr=options.local_addr
+        ) as client:
+            await client.check()
+
+    asyncio.run(check())
+
+
 def save_run(store: Store, tally: Tally, outcome: str) -> None:
     """Remember the last run of a kind, for `status`."""
     facts = {**tally.as_dict(), "outcome": outcome, "finished": time.time()}

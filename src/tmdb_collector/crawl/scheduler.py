@@ -15,14 +15,13 @@ import time
 from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from urllib.parse import urlsplit
 
 from tmdb_collector import config
 from tmdb_collector.client.api import TmdbClient
 from tmdb_collector.client.governor import Governor
 from tmdb_collector.client.protocol import Verdict, backoff
 from tmdb_collector.crawl.store import Outcome, Store
-from tmdb_collector.errors import ConfigError, CredentialsError
+from tmdb_collector.errors import CredentialsError
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
 
@@ -169,8 +168,7 @@ class Crawl:
             return  # the API answered before: an outage now is retried, not fatal
         self._unreachable += 1
         if self._unreachable >= UNREACHABLE_STREAK:
-            host = urlsplit(self.client.api_url).netloc
-            raise ConfigError(f"cannot reach the TMDb API at {host}: no connection could be made")
+            raise self.client.unreachable()
 
 
 def _status(reason: str) -> int | None:
