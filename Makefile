@@ -14,7 +14,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/python examples/simulator_tour.py
+	$(BIN)/tmdb-collector demo
 
 test: $(STAMP)
 	$(BIN)/python -m pytest

@@ -22,8 +22,19 @@ def run(*args: str, timeout: float = 30) -> subprocess.CompletedProcess[str]:
     )
 
 
+def all_commands(group: click.Group, prefix: str = "") -> dict[str, click.Command]:
+    found: dict[str, click.Command] = {}
+    for name, command in group.commands.items():
+        found[prefix + name] = command
+        if isinstance(command, click.Group):
+            found |= all_commands(command, f"{prefix}{name} ")
+    return found
+
+
 def test_every_command_and_option_has_help_text() -> None:
-    for name, command in cli.commands.items():
+    commands = all_commands(cli)
+    assert {"simulate", "crawl movies", "crawl people", "status", "demo"} <= set(commands)
+    for name, command in commands.items():
         assert command.help, f"command {name} has no help"
         for param in command.params:
             if isinstance(param, click.Option):
