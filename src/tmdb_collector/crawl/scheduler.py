@@ -24,6 +24,7 @@ from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import CredentialsError
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
+MAX_429_PER_ID = 50  # 429s one id may meet before they count against its tries
 
 
 @dataclass
@@ -136,14 +137,17 @@ class Crawl:
                 self.flush()
 
     async def _fetch(self, id_: int) -> Outcome:
-        """One id, retried up to max_attempts times, to a final outcome."""
-        reason = ""
-        for attempt in range(1, self.max_attempts + 1):
+        """One id, retried up to max_attempts times, to a final outcome.
+
+        A 429 is about our pace, not about the id: it does not use up the id's tries (the
+        governor pauses everyone instead), up to MAX_429_PER_ID so nothing loops forever.
+        """
+        attempts = throttled = 0
+        while True:
             started = await self.governor.acquire()
             answer, body = await self.client.fetch(self.kind, id_, self.appends)
             await self.governor.release(started, answer)
             self.tally.requests += 1
-            self.tally.throttled += answer.throttled and answer.reason == "http_429"
             self._check_reachable(answer.reason)
             if answer.verdict is Verdict.OK:
                 return Outcome(self.kind, id_, "ok", "ok", 200, body)
@@ -153,12 +157,16 @@ class Crawl:
                 raise CredentialsError(answer.message)
             if answer.verdict is Verdict.FAILED:
                 return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
-            reason = answer.reason
             self.tally.retries += 1
-            self.tally.reasons[reason] += 1
-            if attempt < self.max_attempts and not answer.throttled:
-                await self.sleep(backoff(attempt, self.rng))  # 429s: the governor pauses
-        return Outcome(self.kind, id_, "failed", reason, _status(reason))
+            self.tally.reasons[answer.reason] += 1
+            self.tally.throttled += answer.reason == "http_429"
+            if answer.reason == "http_429" and throttled < MAX_429_PER_ID:
+                throttled += 1
+                continue
+            attempts += 1
+            if attempts >= self.max_attempts:
+                return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
+            await self.sleep(backoff(attempts, self.rng))
 
     def _check_reachable(self, reason: str) -> None:
         if reason != "unreachable":
