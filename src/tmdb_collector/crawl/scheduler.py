@@ -79,6 +79,7 @@ class Crawl:
     tally: Tally = field(default_factory=lambda: Tally(""))
     _batch: list[Outcome] = field(default_factory=list, init=False)
     _unreachable: int = field(default=0, init=False)
+    _failed_now: set[int] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.tally.kind = self.kind
@@ -131,10 +132,22 @@ class Crawl:
     async def _work(self, queue: asyncio.Queue[int | None]) -> None:
         while (id_ := await queue.get()) is not None:
             outcome = await self._fetch(id_)
-            setattr(self.tally, outcome.status, getattr(self.tally, outcome.status) + 1)
+            self._count(outcome)
             self._batch.append(outcome)
             if len(self._batch) >= self.batch_size:
                 self.flush()
+
+    def _count(self, outcome: Outcome) -> None:
+        if outcome.id in self._failed_now:  # failed earlier in this run, now tried again
+            self._failed_now.discard(outcome.id)
+            self.tally.failed -= 1
+        if outcome.status == "ok":
+            self.tally.ok += 1
+        elif outcome.status == "gone":
+            self.tally.gone += 1
+        else:
+            self.tally.failed += 1
+            self._failed_now.add(outcome.id)
 
     async def _fetch(self, id_: int) -> Outcome:
         """One id, retried up to max_attempts times, to a final outcome.
