@@ -8,7 +8,7 @@ import random
 
 import pytest
 
-from tmdb_collector.client.governor import Governor
+from tmdb_collector.client.governor import BACK_OFF, Governor
 from tmdb_collector.client.protocol import Answer, Verdict
 from tmdb_collector.simulator.limiter import TokenBucket
 
@@ -63,6 +63,13 @@ def test_above_the_servers_limit_it_finds_the_limit_and_stays_just_under(retry_a
     assert share_429 <= 0.01, share_429
 
 
+def test_over_a_long_crawl_it_settles_within_a_few_percent_of_the_limit() -> None:
+    accepted, _ = crawl(ceiling=60, server_rate=40, retry_after=False, seconds=3000)
+    assert len(accepted) / (40 * 3000) >= 0.98
+    late = [t for t in accepted if t >= 2000]
+    assert len(late) / (40 * 1000) >= 0.98
+
+
 def test_below_the_servers_limit_it_keeps_its_own_ceiling_and_never_exceeds_it() -> None:
     accepted, refused = crawl(ceiling=30, server_rate=40, retry_after=True, seconds=120)
     assert refused == 0
@@ -94,8 +101,7 @@ def test_a_429_pauses_every_caller_and_in_flight_answers_count_once() -> None:
         starts = [await gov.acquire() for _ in range(4)]  # four requests in flight
         for started in starts:
             await gov.release(started, throttle)
-        # One decrease, not four (and a blind one: nothing was accepted to measure by).
-        assert gov.rate == pytest.approx(40 * 0.8)
+        assert gov.rate == pytest.approx(40 * BACK_OFF)  # one decrease, not four
         before = time.now
         await gov.acquire()
         assert time.now - before >= 5.0  # paused as Retry-After asked

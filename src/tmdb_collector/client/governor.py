@@ -1,14 +1,17 @@
 """One egress IP's request budget: a pace (requests/s) and a cap on requests in flight.
 
 TMDb limits each client IP to "somewhere around 40 requests/s" and 20 connections, and the
-exact figure moves. The governor never exceeds the configured ceiling, and learns the real
-limit from the server:
+exact figure moves. The governor never exceeds the configured ceiling, and finds the real
+limit from the server's 429s by bracketing it:
 
 - Pace: requests are spaced 1/rate apart (a reservation clock, so concurrent callers queue
-  instead of bursting). A 429 sets the pace just under the rate the server was accepting, and
-  pauses every caller (Retry-After when sent, floor 1 s; exponential when not). The pace then
-  holds for `HOLD_S` before probing upwards again, slowly: each probe that hits the limit
-  costs a pause, so probing often would waste more than it finds.
+  instead of bursting). Two paces bound the server's limit: `too_fast`, the slowest pace that
+  drew a 429, and `safe`, the fastest held for `HOLD_S` without one. A 429 pauses every
+  caller (Retry-After when sent, floor 1 s; exponential when not) and drops the pace to
+  `safe`, or to `BACK_OFF` x the pace that failed while nothing is known safe. After `HOLD_S`
+  without a 429 the pace is safe, and the governor probes halfway to `too_fast`. Once the two
+  are within `CLOSE_ENOUGH` it stays at `safe` and only re-probes, a little higher, after
+  `REPROBE_S` (the limit may have risen). Each 429 costs one pause; the search needs few.
 - In flight: additive increase (+1 per healthy window of answers) up to 20, multiplicative
   decrease on a 429 or a timeout (an overloaded server answers slowly before it refuses).
 - Errors never speed anything up: a 5xx or a reset changes neither pace nor window.
@@ -23,20 +26,16 @@ from __future__ import annotations
 import asyncio
 import random
 import time
-from collections import deque
 from collections.abc import Awaitable, Callable
 
 from tmdb_collector.client.protocol import Answer, pause_for
 
-DECREASE = 0.98  # pace after a 429, as a share of the rate the server was accepting
-BLIND_DECREASE = 0.8  # pace after a 429 when that rate could not be measured
+BACK_OFF = 0.9  # pace after a 429 while no pace is known to be safe
 WINDOW_DECREASE = 0.7  # in-flight cap after a throttle
-HOLD_S = 60.0  # seconds at a learned pace before probing above it
-PROBE_STEP = 0.01  # probing: +1% of the pace ...
-PROBE_EVERY_S = 2.0  # ... every this many seconds
-MEASURE_S = 5.0  # accepted answers over this many seconds estimate the server's rate ...
-MIN_MEASURE_S = 2.0  # ... if at least this long passed since the last pause (a pause lets the
-# server's bucket refill, and the burst that follows overstates its rate)
+HOLD_S = 20.0  # a pace held this long without a 429 is safe
+CLOSE_ENOUGH = 0.03  # stop probing when too_fast is within 3% of safe ...
+REPROBE_S = 300.0  # ... until this long has passed (TMDb's limit may change) ...
+REPROBE_STEP = 1.1  # ... then look up to 10% above the last pace that was too fast
 MIN_RATE = 0.5
 
 
@@ -62,11 +61,11 @@ class Governor:
         self.next_slot = 0.0
         self.paused_until = 0.0
         self.last_decrease = -1.0
-        self.held_until = 0.0
-        self.last_probe = 0.0
+        self.safe = 0.0  # fastest pace held HOLD_S without a 429 (0: none yet)
+        self.too_fast = rate  # slowest pace that drew a 429 (the ceiling until one does)
+        self.steady_since = 0.0  # when the current pace began
         self.healthy = 0
         self.throttles_in_a_row = 0
-        self.accepted: deque[float] = deque()
         self.throttled_total = 0
         self._room = asyncio.Condition()
 
@@ -104,41 +103,30 @@ class Governor:
             return  # already in flight when we slowed down: old news
         self.last_decrease = now
         self.limit = max(1, int(self.limit * WINDOW_DECREASE))
-        if answer.reason == "http_429":
-            accepted = self._accepted_rate(now)
-            if accepted is None:
-                self.rate = max(MIN_RATE, BLIND_DECREASE * self.rate)
-            else:
-                self.rate = max(MIN_RATE, DECREASE * min(self.rate, accepted))
-            self.held_until = now + HOLD_S
-            self.paused_until = now + pause_for(answer, self.throttles_in_a_row, self.rng)
-            self.next_slot = self.paused_until
-            self.accepted.clear()
-            self.throttles_in_a_row += 1
         self.healthy = 0
+        if answer.reason != "http_429":
+            return  # a timeout: fewer in flight, same pace
+        if self.rate <= self.safe:
+            self.safe = 0.0  # the limit went down: what was safe is not any more
+        self.too_fast = min(self.too_fast, self.rate) if self.safe else self.rate
+        self.rate = max(MIN_RATE, self.safe or BACK_OFF * self.rate)
+        self.paused_until = now + pause_for(answer, self.throttles_in_a_row, self.rng)
+        self.next_slot = self.paused_until
+        self.steady_since = self.paused_until
+        self.throttles_in_a_row += 1
 
     def _healthy(self, now: float) -> None:
         self.throttles_in_a_row = 0
-        self.accepted.append(now)
-        if self.accepted[0] < now - MEASURE_S:
-            self.accepted.popleft()
         self.healthy += 1
         if self.healthy >= 2 * self.limit and self.limit < self.max_in_flight:
             self.limit += 1
             self.healthy = 0
-        if (
-            self.rate < self.ceiling
-            and now >= self.held_until
-            and now - self.last_probe >= PROBE_EVERY_S
-        ):
-            self.rate = min(self.ceiling, self.rate * (1 + PROBE_STEP))
-            self.last_probe = now
-
-    def _accepted_rate(self, now: float) -> float | None:
-        """Answers the server accepted per second since the last pause (at most MEASURE_S),
-        or None when that is too short a time to tell."""
-        while self.accepted and self.accepted[0] < now - MEASURE_S:
-            self.accepted.popleft()
-        if not self.accepted or now - self.accepted[0] < MIN_MEASURE_S:
-            return None
-        return (len(self.accepted) - 1) / (now - self.accepted[0])
+        if self.rate >= self.ceiling or now - self.steady_since < HOLD_S:
+            return
+        self.safe = max(self.safe, self.rate)
+        if self.too_fast - self.safe <= CLOSE_ENOUGH * self.safe:
+            if now - self.steady_since < REPROBE_S:
+                return
+            self.too_fast = min(self.ceiling, self.too_fast * REPROBE_STEP)  # look a bit above
+        self.rate = min(self.ceiling, (self.safe + self.too_fast) / 2)
+        self.steady_since = now
