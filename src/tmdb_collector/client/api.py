@@ -92,7 +92,7 @@ class TmdbClient:
         try:
             async with self._session.get(request.url, headers=request.headers) as response:
                 body = await response.read()
-                return classify(response.status, dict(response.headers), body), body
+                return classify(response.status, response.headers, body), body
         except TimeoutError:
             return transport_error("timeout"), b""
         except aiohttp.ClientPayloadError:
