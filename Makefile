@@ -24,8 +24,12 @@ lint: $(STAMP)
 	$(BIN)/ruff format --check src tests bench examples
 	$(BIN)/mypy
 
+# Each is bounded in time; see its docstring for what it measures and its options.
 bench: $(STAMP)
 	$(BIN)/python bench/simulator_throughput.py
+	$(BIN)/python bench/crawl_throughput.py
+	$(BIN)/python bench/crawl_rate_limited.py
+	$(BIN)/python bench/crawl_memory.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
