@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import click
 import orjson
@@ -254,6 +255,10 @@ def crawl_options(
     from tmdb_collector.client.protocol import parse_appends
     from tmdb_collector.credentials import environment, load_credentials
 
+    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
+        raise ConfigError(
+            f"--api-url must be an http(s) URL like {config.API_URL}, not {api_url!r}"
+        )
     return CrawlOptions(
         data_dir=data_dir,
         credentials=load_credentials(environment()),
