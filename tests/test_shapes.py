@@ -207,3 +207,28 @@ def test_credit_rows_embed_exactly_the_person_summary(catalog: Catalog) -> None:
     for index in range(0, 40_000, 7):
         summary = documents.person_summary(catalog, index)
         assert documents.person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
+
+
+def test_credit_rows_embed_the_person_summary_of_anyone(catalog: Catalog) -> None:
+    # The same for people far beyond the first ones (whose fragments are cached) and beyond
+    # this small catalog: big catalogs credit millions of people.
+    for index in [*range(60_000, 70_000, 7), *range(70_000, 5_000_000, 4_999)]:
+        summary = documents.person_summary(catalog, index)
+        assert documents.person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
+
+
+def test_credit_ids_in_movies_are_the_ones_in_person_credits(
+    catalog: Catalog, movies: list[dict[str, Any]]
+) -> None:
+    # Movie credit rows write their ids from pre-formatted pieces; person credit lists call
+    # credit_id(). Both must give every row the same id, shaped like TMDb's (ObjectIds: a
+    # movie's rows share all but the last digits).
+    rows = 0
+    for movie in movies:
+        for kind, side in ((documents.CAST, "cast"), (documents.CREW, "crew")):
+            ids = [row["credit_id"] for row in movie["credits"][side]]
+            assert ids == [documents.credit_id(movie["id"], n, kind) for n in range(len(ids))]
+            assert len({i[:21] for i in ids}) <= 1
+            assert all(0x52FE4000 <= int(i[:8], 16) < 0x68000000 for i in ids)
+            rows += len(ids)
+    assert rows > 1_000

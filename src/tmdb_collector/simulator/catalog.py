@@ -21,6 +21,9 @@ from functools import lru_cache
 from tmdb_collector import config
 
 MASK64 = (1 << 64) - 1
+MIX_MUL1, MIX_MUL2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
+"""mix()'s splitmix64 multipliers, for the hot loops in `documents` that inline it."""
+GOLDEN = 0x9E3779B97F4A7C15
 
 # Salts keep the hash streams of different properties independent.
 SALT_MOVIE_IDS, SALT_PERSON_IDS, SALT_GHOST, SALT_EARLY = 1, 2, 3, 4
@@ -35,8 +38,8 @@ def mix(*parts: int) -> int:
     then a splitmix64 finalizer spreads it so that any bit range is uniform and properties
     drawn with different salts are independent. It is the simulator's hot path.
     """
-    x = (hash(parts) * 0xBF58476D1CE4E5B9) & MASK64
-    x = ((x ^ (x >> 31)) * 0x94D049BB133111EB) & MASK64
+    x = (hash(parts) * MIX_MUL1) & MASK64
+    x = ((x ^ (x >> 31)) * MIX_MUL2) & MASK64
     return x ^ (x >> 29)
 
 
@@ -61,10 +64,14 @@ class IdSpace:
     block: int = 64
     used: int = 45
 
+    def patterns(self) -> tuple[tuple[int, ...], ...]:
+        """The 256 slot patterns, for loops that inline `id_of` (see `_slots`)."""
+        return _slot_patterns(self.seed, self.salt, self.block, self.used)
+
     def _slots(self, block_no: int) -> tuple[int, ...]:
         patterns = _slot_patterns(self.seed, self.salt, self.block, self.used)
         # A multiplicative hash is enough to pick a pattern, and this runs for every credit row.
-        return patterns[((block_no * 0x9E3779B97F4A7C15) & MASK64) >> 56]
+        return patterns[((block_no * GOLDEN) & MASK64) >> 56]
 
     def id_of(self, index: int) -> int:
         block_no, rank = divmod(index, self.used)
