@@ -36,6 +36,7 @@ class Reporter:
 
     async def follow(self, tally: Tally) -> None:
         """Show progress until cancelled."""
+        self.samples.clear()  # one Reporter may follow several crawls (the demo does)
         if self.mode == "quiet":
             return
         if self.mode == "json":
