@@ -26,7 +26,6 @@ from __future__ import annotations
 import argparse
 import contextlib
 import gzip
-import os
 import signal
 import subprocess
 import sys
@@ -38,6 +37,8 @@ from pathlib import Path
 
 import orjson
 
+from common import crawl_command, crawler_env
+from tmdb_collector.ids import export_name
 from tmdb_collector.simulator.process import SimulatorProcess
 
 TARGET_MB = 400
@@ -49,9 +50,7 @@ MILESTONES = (10_000, 20_000, 50_000, 100_000, 200_000, 300_000, 500_000, 750_00
 def write_ids_file(sim: SimulatorProcess, path: Path, most: int | None) -> int:
     """The ids of the simulator's newest movie export (the first `most`), one a line, in
     export order; how many. Streamed: this process stays small (see `report`)."""
-    day = sim.stats()["day"]
-    year, month, dom = day.split("-")
-    url = f"{sim.exports_url}/movie_ids_{month}_{dom}_{year}.json.gz"
+    url = f"{sim.exports_url}/{export_name('movie', sim.today())}"
     written = 0
     with (
         urllib.request.urlopen(url, timeout=300) as answer,
@@ -64,14 +63,6 @@ def write_ids_file(sim: SimulatorProcess, path: Path, most: int | None) -> int:
             out.write(f"{orjson.loads(line)['id']}\n")
             written += 1
     return written
-
-
-def crawler_env() -> dict[str, str]:
-    """This environment without any TMDB_* setting, with a made-up key: the simulator
-    accepts any."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
-    env["TMDB_API_KEY"] = "x"
-    return env
 
 
 def memory_kb(pid: int) -> tuple[int, int] | None:
@@ -152,22 +143,7 @@ def crawl(
 ) -> tuple[list[Sample], int, int, float | None]:
     """Run the crawler, sampling it; (samples, peak RSS in KiB, exit code, when the first
     request was seen)."""
-    cmd = [
-        sys.executable,
-        "-m",
-        "tmdb_collector",
-        "crawl",
-        "movies",
-        "--ids-file",
-        str(ids_file),
-        "--data-dir",
-        str(work / "data"),
-        "--api-url",
-        sim.api_url,
-        "--rate",
-        "100000",
-        "--quiet",
-    ]
+    cmd = crawl_command(sim, ids_file, str(work / "data"), "--rate", "100000", "--quiet")
     requests = Requests(sim)
     samples: list[Sample] = []
     planned_at: float | None = None

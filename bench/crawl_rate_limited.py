@@ -22,44 +22,24 @@ interpreter start-up, access check and planning fall in the first step).
 from __future__ import annotations
 
 import argparse
-import gzip
-import os
 import signal
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections import Counter
 from pathlib import Path
 from typing import Any
 
 import orjson
 
+from common import crawl_command, crawler_env, export_ids
 from tmdb_collector.simulator.process import SimulatorProcess
 
 ACCEPTED_TARGET = 0.97
 PREFLIGHT = 1  # the crawler's access check (GET /3/configuration), before it plans: not
 # part of the fetch phase, taken out of the counts
 THROTTLED_TARGET = 0.01
-
-
-def export_ids(sim: SimulatorProcess) -> list[int]:
-    """Every id of the simulator's newest movie export, in export order."""
-    day = sim.stats()["day"]
-    year, month, dom = day.split("-")
-    url = f"{sim.exports_url}/movie_ids_{month}_{dom}_{year}.json.gz"
-    with urllib.request.urlopen(url, timeout=120) as answer:
-        lines = gzip.decompress(answer.read()).splitlines()
-    return [orjson.loads(line)["id"] for line in lines]
-
-
-def crawler_env() -> dict[str, str]:
-    """This environment without any TMDB_* setting, with a made-up key: the simulator
-    accepts any."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
-    env["TMDB_API_KEY"] = "x"
-    return env
 
 
 class Counts:
@@ -94,24 +74,16 @@ def crawl(sim: SimulatorProcess, args: argparse.Namespace) -> dict[str, Any]:
         work = Path(tmp)
         ids_file = work / "ids.txt"
         ids_file.write_text("".join(f"{i}\n" for i in ids))
-        cmd = [
-            sys.executable,
-            "-m",
-            "tmdb_collector",
-            "crawl",
-            "movies",
-            "--ids-file",
-            str(ids_file),
+        cmd = crawl_command(
+            sim,
+            ids_file,
+            str(work / "data"),
             "--limit",
             str(args.ids),
-            "--data-dir",
-            str(work / "data"),
-            "--api-url",
-            sim.api_url,
             "--rate",
             str(args.rate),
             "--json",
-        ]
+        )
         time.sleep(0.5)  # a streamed answer (the export) may be counted after its last byte
         counts = Counts(sim)
         timeline: list[Counter[str]] = []

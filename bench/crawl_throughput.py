@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gzip
-import os
 import resource
 import signal
 import statistics
@@ -34,35 +32,17 @@ import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from pathlib import Path
 from typing import Any
 
 import aiohttp
 import orjson
 
+from common import crawl_command, crawler_env, export_ids
 from tmdb_collector.simulator.process import SimulatorProcess
 
 APPEND = "credits,keywords,external_ids"
 TARGET = 0.70
-
-
-def export_ids(sim: SimulatorProcess) -> list[int]:
-    """Every id of the simulator's newest movie export, in export order."""
-    day = sim.stats()["day"]
-    year, month, dom = day.split("-")
-    url = f"{sim.exports_url}/movie_ids_{month}_{dom}_{year}.json.gz"
-    with urllib.request.urlopen(url, timeout=120) as answer:
-        lines = gzip.decompress(answer.read()).splitlines()
-    return [orjson.loads(line)["id"] for line in lines]
-
-
-def crawler_env() -> dict[str, str]:
-    """This environment without any TMDB_* setting (a stray TMDB_RATE would skew the run),
-    with a made-up key: the simulator accepts any."""
-    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
-    env["TMDB_API_KEY"] = "x"
-    return env
 
 
 def children_cpu() -> float:
@@ -76,22 +56,7 @@ def crawl_round(sim: SimulatorProcess, ids: list[int], seconds: float) -> dict[s
         work = Path(tmp)
         ids_file = work / "ids.txt"
         ids_file.write_text("".join(f"{i}\n" for i in ids))
-        cmd = [
-            sys.executable,
-            "-m",
-            "tmdb_collector",
-            "crawl",
-            "movies",
-            "--ids-file",
-            str(ids_file),
-            "--data-dir",
-            str(work / "data"),
-            "--api-url",
-            sim.api_url,
-            "--rate",
-            "100000",
-            "--json",
-        ]
+        cmd = crawl_command(sim, ids_file, str(work / "data"), "--rate", "100000", "--json")
         cpu_before = children_cpu()
         started = time.perf_counter()
         with (work / "out").open("w+") as out, (work / "err").open("w+") as err:

@@ -13,16 +13,14 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import gzip
 import os
 import statistics
 import time
-import urllib.request
 from pathlib import Path
 
 import aiohttp
-import orjson
 
+from common import export_ids
 from tmdb_collector.simulator.process import SimulatorProcess
 
 APPEND = "credits,keywords,external_ids"
@@ -36,15 +34,6 @@ def cpu_seconds(pid: int) -> float:
         fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         total += int(fields[11]) + int(fields[12])
     return total / os.sysconf("SC_CLK_TCK")
-
-
-def export_ids(sim: SimulatorProcess) -> list[int]:
-    day = sim.stats()["day"]
-    year, month, dom = day.split("-")
-    url = f"{sim.exports_url}/movie_ids_{month}_{dom}_{year}.json.gz"
-    with urllib.request.urlopen(url, timeout=120) as answer:
-        lines = gzip.decompress(answer.read()).splitlines()
-    return [orjson.loads(line)["id"] for line in lines]
 
 
 async def fetch_all(api: str, ids: list[int], concurrency: int, seconds: float) -> dict[str, float]:
