@@ -1,0 +1,202 @@
+"""`tmdb-collector crawl movies|people`: fetch ids into the store."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import click
+
+from tmdb_collector import config
+from tmdb_collector.commands.options import parse_day
+from tmdb_collector.crawl import jobs
+from tmdb_collector.crawl.jobs import CrawlOptions, Plan
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.errors import ConfigError
+from tmdb_collector.progress import Reporter
+
+
+def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The options every command that talks to TMDb takes, each also an environment variable."""
+    options = [
+        click.option(
+            "--data-dir",
+            envvar=config.DATA_DIR_ENV,
+            default=config.DATA_DIR,
+            show_default=True,
+            type=click.Path(file_okay=False, path_type=Path),
+            help=f"Where the store and outputs live (${config.DATA_DIR_ENV}).",
+        ),
+        click.option(
+            "--api-url",
+            envvar=config.API_URL_ENV,
+            default=config.API_URL,
+            show_default=True,
+            help=f"TMDb API base (${config.API_URL_ENV}).",
+        ),
+        click.option(
+            "--exports-url",
+            envvar=config.EXPORTS_URL_ENV,
+            default=config.EXPORTS_URL,
+            show_default=True,
+            help=f"Where the daily id exports are (${config.EXPORTS_URL_ENV}).",
+        ),
+        click.option(
+            "--rate",
+            envvar=config.RATE_ENV,
+            default=config.RATE,
+            show_default=True,
+            type=click.FloatRange(0.1),
+            help=f"Most requests/s from this machine; 429s lower it further (${config.RATE_ENV}).",
+        ),
+        click.option(
+            "--concurrency",
+            envvar=config.CONCURRENCY_ENV,
+            default=config.RATE_MAX_IN_FLIGHT,
+            show_default=True,
+            type=click.IntRange(1, config.RATE_MAX_IN_FLIGHT),
+            help=f"Most requests in flight (${config.CONCURRENCY_ENV}).",
+        ),
+        click.option(
+            "--append",
+            "appends",
+            default=appends_default,
+            show_default=True,
+            help="append_to_response items, comma-separated (at most 20).",
+        ),
+        click.option(
+            "--refresh",
+            is_flag=True,
+            help="Fetch ids already stored again (default: only pending and failed).",
+        ),
+        click.option(
+            "--json",
+            "json_lines",
+            is_flag=True,
+            help="Progress and summary as JSON lines on stdout, for scripts.",
+        ),
+        click.option("--quiet", is_flag=True, help="No progress display, only the summary."),
+    ]
+
+    def decorate(command: Callable[..., Any]) -> Callable[..., Any]:
+        for option in reversed(options):
+            command = option(command)
+        return command
+
+    return decorate
+
+
+def crawl_options(
+    data_dir: Path, api_url: str, exports_url: str, rate: float, concurrency: int, appends: str
+) -> CrawlOptions:
+    from tmdb_collector.client.protocol import parse_appends
+    from tmdb_collector.credentials import environment, load_credentials
+
+    if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
+        raise ConfigError(
+            f"--api-url must be an http(s) URL like {config.API_URL}, not {api_url!r}"
+        )
+    return CrawlOptions(
+        data_dir=data_dir,
+        credentials=load_credentials(environment()),
+        api_url=api_url,
+        exports_url=exports_url,
+        rate=rate,
+        concurrency=concurrency,
+        appends=parse_appends(appends),
+    )
+
+
+def finish_crawl(
+    store: Store,
+    kind: str,
+    options: CrawlOptions,
+    plan: Plan,
+    refresh: bool,
+    json_lines: bool,
+    quiet: bool,
+) -> int:
+    """Run a planned crawl, print its summary; the exit code (0, 1 if ids failed, 130)."""
+    reporter = Reporter("json" if json_lines else "quiet" if quiet else "bar")
+    tally, outcome = jobs.run(store, kind, options, reporter, refresh=refresh)
+    failed_now = store.counts().get(kind, {}).get("failed", 0)
+    reporter.summary(tally, outcome, {**plan.as_dict(), "failed ids in the store": failed_now})
+    if outcome == "interrupted":
+        click.echo(
+            "tmdb-collector: interrupted; what was fetched is saved, run the same "
+            "command to resume",
+            err=True,
+        )
+        return 130
+    return 1 if failed_now else 0
+
+
+@click.group()
+def crawl() -> None:
+    """Fetch movies or people into the store (resumable: re-run to continue)."""
+
+
+@crawl.command()
+@click.option(
+    "--date",
+    "day",
+    callback=parse_day,
+    metavar="YYYY-MM-DD",
+    help="Take ids from this day's export.  [default: the newest]",
+)
+@click.option(
+    "--ids-file",
+    type=click.Path(dir_okay=False, exists=True, path_type=Path),
+    help="Take ids from this file instead: one id or one export line per line.",
+)
+@click.option("--limit", type=click.IntRange(1), help="Only the first N ids (a trial run).")
+@common_options(config.MOVIE_APPENDS)
+def movies(
+    day: date | None,
+    ids_file: Path | None,
+    limit: int | None,
+    refresh: bool,
+    json_lines: bool,
+    quiet: bool,
+    **common: Any,
+) -> int:
+    """Fetch every movie of TMDb's daily export (or of --ids-file), with its credits."""
+    if day and ids_file:
+        raise click.UsageError("--date and --ids-file are two sources: give one")
+    options = crawl_options(**common)
+    jobs.check_access(options)
+    store = Store.open(options.data_dir)
+    plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
+    return finish_crawl(store, "movie", options, plan, refresh, json_lines, quiet)
+
+
+@crawl.command()
+@click.option(
+    "--from",
+    "source",
+    type=click.Choice(["credits", "export"]),
+    default="credits",
+    show_default=True,
+    help="The people in the stored movies' credits, or TMDb's whole person export.",
+)
+@click.option("--cast-only", is_flag=True, help="With --from credits: cast, not crew.")
+@click.option("--limit", type=click.IntRange(1), help="Only the first N people (a trial run).")
+@common_options(config.PERSON_APPENDS)
+def people(
+    source: str,
+    cast_only: bool,
+    limit: int | None,
+    refresh: bool,
+    json_lines: bool,
+    quiet: bool,
+    **common: Any,
+) -> int:
+    """Fetch the people of the stored movies (or of the person export)."""
+    options = crawl_options(**common)
+    jobs.check_access(options)
+    store = Store.open(options.data_dir)
+    plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
+    return finish_crawl(store, "person", options, plan, refresh, json_lines, quiet)
