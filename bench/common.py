@@ -39,3 +39,49 @@ def crawl_command(
         "--ids-file", str(ids_file), "--data-dir", str(data_dir), "--api-url", sim.api_url,
         *extra,
     ]  # fmt: skip
+
+
+def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = True) -> Path:
+    """A store holding the simulator's first `movies` movies (with the crawler's default
+    appends) and, with `people`, everyone in their credits, as a crawl would leave it; built
+    once per (movies, seed) without HTTP, then reused. Returns the data directory."""
+    from datetime import date
+
+    from tmdb_collector import config
+    from tmdb_collector.crawl.store import Outcome, Store
+    from tmdb_collector.simulator import documents
+    from tmdb_collector.simulator.catalog import Catalog
+
+    done = data_dir / f".complete-{movies}-{seed}-{int(people)}"
+    if done.exists():
+        return data_dir
+    data_dir.mkdir(parents=True, exist_ok=True)
+    (data_dir / config.STORE_FILE).unlink(missing_ok=True)
+    catalog = Catalog(movies, seed, date(2026, 11, 2))
+    index = documents.CreditIndex(catalog)
+    store = Store.open(data_dir)
+    appends = tuple(config.MOVIE_APPENDS.split(","))
+    credited: set[int] = set()
+    batch: list[Outcome] = []
+    for i in range(movies):
+        if catalog.movies.is_ghost(i):
+            continue
+        body = documents.movie_json(catalog, i, appends)
+        batch.append(Outcome("movie", catalog.movies.ids.id_of(i), "ok", "ok", 200, body))
+        if people:
+            credits = documents.movie_credits(catalog, i)
+            credited.update(p for p, *_ in credits.cast)
+            credited.update(p for p, *_ in credits.crew)
+        if len(batch) >= 2000:
+            store.record(batch)
+            batch = []
+    for p in sorted(credited):
+        body = orjson.dumps(documents.person_doc(index, p, ()))
+        batch.append(Outcome("person", catalog.people.ids.id_of(p), "ok", "ok", 200, body))
+        if len(batch) >= 2000:
+            store.record(batch)
+            batch = []
+    store.record(batch)
+    store.close()
+    done.touch()
+    return data_dir
