@@ -10,9 +10,10 @@ import orjson
 
 from tmdb_collector import __version__, config
 from tmdb_collector.commands.crawl import crawl
+from tmdb_collector.commands.export import export
+from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.commands.simulate import simulate
-from tmdb_collector.crawl.store import Store
-from tmdb_collector.errors import ConfigError, TmdbCollectorError
+from tmdb_collector.errors import TmdbCollectorError
 from tmdb_collector.progress import Reporter
 
 
@@ -27,25 +28,17 @@ def cli() -> None:
 
 cli.add_command(simulate)
 cli.add_command(crawl)
+cli.add_command(export)
 
 
 @cli.command()
-@click.option(
-    "--data-dir",
-    envvar=config.DATA_DIR_ENV,
-    default=config.DATA_DIR,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help=f"Where the store is (${config.DATA_DIR_ENV}).",
-)
+@data_dir_option()
 @click.option("--json", "as_json", is_flag=True, help="One JSON document, for scripts.")
 def status(data_dir: Path, as_json: bool) -> None:
     """Show what the store holds: ids per kind and state, failures by cause, the last runs."""
     from tmdb_collector.crawl.status import describe, render
 
-    if not (data_dir / config.STORE_FILE).exists():
-        raise ConfigError(f"no collection in {data_dir}: run 'tmdb-collector crawl movies' first")
-    facts = describe(Store.open(data_dir))
+    facts = describe(open_collection(data_dir))
     click.echo(
         orjson.dumps(facts, option=orjson.OPT_INDENT_2).decode() if as_json else render(facts)
     )

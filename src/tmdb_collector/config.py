@@ -175,3 +175,14 @@ EXPORT_FALLBACK_DAYS: Final = 1
 
 EXPORT_TIMEOUT_S: Final = 60.0
 """An export download that sends nothing for this long is abandoned (socket timeout)."""
+
+# --- Derived outputs (OUTPUT_*) ----------------------------------------------------------------
+
+OUTPUT_DIR: Final = "outputs"
+"""Where exports and the network go by default, inside the data directory."""
+
+OUTPUT_CHUNK_DOCS: Final = 20_000
+"""Documents parsed per DuckDB statement: bigger is faster, up to ~150 MB of JSON in memory."""
+
+OUTPUT_MEMORY_LIMIT: Final = "1GB"
+"""DuckDB's memory limit while building outputs; beyond it, DuckDB spills to disk."""

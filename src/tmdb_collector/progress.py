@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import sys
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from typing import Any, Literal
 
 import orjson
@@ -107,3 +109,16 @@ def emit(event: dict[str, Any]) -> None:
     """One JSON line on stdout, for scripts."""
     sys.stdout.write(orjson.dumps(event).decode() + "\n")
     sys.stdout.flush()
+
+
+@contextlib.contextmanager
+def counting(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[int], None]]:
+    """A progress bar on stderr for work counted in items; yields `advance(n)`."""
+    if quiet:
+        yield lambda n: None
+        return
+    columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(label, total=total or None)
+        yield lambda n: bar.advance(task, n)

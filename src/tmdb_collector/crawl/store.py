@@ -204,17 +204,24 @@ class Store:
 
     def documents(self, kind: str, batch: int = 500) -> Iterator[tuple[int, bytes]]:
         """Every ok document of a kind as (id, raw JSON), in id order, in bounded memory."""
+        for id_, _, doc in self.documents_with_time(kind, batch):
+            yield id_, doc
+
+    def documents_with_time(
+        self, kind: str, batch: int = 500
+    ) -> Iterator[tuple[int, float | None, bytes]]:
+        """Every ok document of a kind as (id, fetched_at, raw JSON), in id order."""
         after = -1
         while True:
             rows = self.db.execute(
-                "SELECT id, doc FROM records WHERE kind=? AND status='ok' AND id > ? "
+                "SELECT id, fetched_at, doc FROM records WHERE kind=? AND status='ok' AND id > ? "
                 "ORDER BY id LIMIT ?",
                 (kind, after, batch),
             ).fetchall()
             if not rows:
                 return
-            for id_, doc in rows:
-                yield id_, self._unpack.decompress(doc)
+            for id_, fetched_at, doc in rows:
+                yield id_, fetched_at, self._unpack.decompress(doc)
             after = rows[-1][0]
 
     # --- small facts: watermarks, the last run ---

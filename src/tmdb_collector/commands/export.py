@@ -1,0 +1,60 @@
+"""`tmdb-collector export`: tables, a DuckDB database or JSONL, rebuilt from the store."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+from tmdb_collector.commands.options import data_dir_option, open_collection
+from tmdb_collector.export import outputs
+from tmdb_collector.progress import counting
+
+
+@click.command()
+@click.option(
+    "--format",
+    "format_",
+    required=True,
+    metavar="|".join(outputs.FORMATS),
+    help="parquet: a directory of normalized tables (with SCHEMA.md); duckdb: one database "
+    "file with those tables, keys and views (box_office, directors, filmography); jsonl: one "
+    "raw TMDb movie document per line, as the old tool wrote them.",
+)
+@click.option(
+    "--preset",
+    type=click.Choice(sorted(outputs.PRESETS)),
+    help="A ready-made filter: box-office is the old tool's (budget > 1000, revenue >= "
+    "10,000,000, genres, cast and crew all listed).",
+)
+@click.option(
+    "--where",
+    metavar="SQL",
+    help="Keep only the movies matching this SQL condition over the movies table, e.g. "
+    '"year >= 2000 AND vote_count > 100" (with --preset, both must hold).',
+)
+@click.option(
+    "--out",
+    type=click.Path(path_type=Path),
+    help="Where to write: a directory for parquet, a file for duckdb, a .jsonl, .jsonl.gz or "
+    ".jsonl.zst file for jsonl.  [default: DATA_DIR/outputs/parquet, tmdb.duckdb, movies.jsonl]",
+)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+@data_dir_option()
+def export(
+    format_: str,
+    preset: str | None,
+    where: str | None,
+    out: Path | None,
+    quiet: bool,
+    data_dir: Path,
+) -> None:
+    """Write the collection as Parquet tables, a DuckDB database or JSONL (rebuilt from the
+    store each time; outputs appear whole or not at all)."""
+    request = outputs.ExportRequest.check(format_, data_dir, out, preset, where)
+    store = open_collection(data_dir)
+    counts = store.counts()
+    total = sum(counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
+    with counting("documents", total, quiet) as advance:
+        path = outputs.export(store, request, advance)
+    click.echo(f"wrote {path}")

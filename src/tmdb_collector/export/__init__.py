@@ -1,0 +1,1 @@
+"""Derived outputs: normalized tables, Parquet, DuckDB and JSONL, rebuilt from the store."""

@@ -1,0 +1,212 @@
+"""`export`: the store as Parquet tables, a DuckDB database, or JSONL in the old tool's format.
+
+Each export is rebuilt from the store: the tables are built in a scratch DuckDB database
+beside the output, and every file reaches its final name by a rename, so an interrupted
+export leaves the previous output (or nothing) under that name, never half a file.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import gzip
+import os
+import shutil
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any
+
+import duckdb
+import orjson
+import zstandard
+
+from tmdb_collector import config
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.errors import ConfigError
+from tmdb_collector.export import schema, tables
+from tmdb_collector.export.tables import Progress
+
+FORMATS = ("jsonl", "parquet", "duckdb")
+JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
+DEFAULT_NAMES = {"jsonl": "movies.jsonl", "parquet": "parquet", "duckdb": "tmdb.duckdb"}
+
+PRESETS = {
+    # The old tool's filter: money on both sides, and genres, cast and crew all listed.
+    "box-office": (
+        "budget > 1000 AND revenue >= 10000000"
+        " AND EXISTS (SELECT 1 FROM movie_genres g WHERE g.movie_id = movies.id)"
+        ' AND EXISTS (SELECT 1 FROM "cast" c WHERE c.movie_id = movies.id)'
+        " AND EXISTS (SELECT 1 FROM crew w WHERE w.movie_id = movies.id)"
+    ),
+}
+
+VIEWS = {
+    "box_office": f"SELECT * FROM movies WHERE {PRESETS['box-office']}",
+    "directors": (
+        "SELECT w.movie_id, m.title, m.year, w.person_id, w.name FROM crew w "
+        "JOIN movies m ON m.id = w.movie_id WHERE w.job = 'Director'"
+    ),
+    "filmography": (
+        "SELECT c.person_id, c.name, c.movie_id, m.title, m.year, 'cast' AS credit, "
+        'c.character AS role FROM "cast" c JOIN movies m ON m.id = c.movie_id '
+        "UNION ALL SELECT w.person_id, w.name, w.movie_id, m.title, m.year, 'crew', w.job "
+        "FROM crew w JOIN movies m ON m.id = w.movie_id"
+    ),
+}
+"""Views of the DuckDB export, for the questions users ask first."""
+
+
+@dataclass(frozen=True)
+class ExportRequest:
+    """What to export, where to, and which movies."""
+
+    format: str
+    out: Path
+    condition: str | None = None  # a SQL condition over `movies`; None keeps every movie
+
+    @classmethod
+    def check(
+        cls,
+        format: str,
+        data_dir: Path,
+        out: Path | None = None,
+        preset: str | None = None,
+        where: str | None = None,
+    ) -> ExportRequest:
+        """A request whose format, output path and filter are known to be usable: anything
+        wrong raises ConfigError before a file is touched."""
+        if format not in FORMATS:
+            raise ConfigError(f"unknown format {format!r}: choose one of {', '.join(FORMATS)}")
+        out = out or data_dir / config.OUTPUT_DIR / DEFAULT_NAMES[format]
+        if format == "jsonl" and not out.name.endswith(JSONL_SUFFIXES):
+            raise ConfigError(f"--out for jsonl must end in {', '.join(JSONL_SUFFIXES)}: {out}")
+        if out.exists() and out.is_dir() != (format == "parquet"):
+            kind = "a directory" if format == "parquet" else "a file"
+            raise ConfigError(f"--out for {format} must be {kind}: {out} is not")
+        if preset is not None and preset not in PRESETS:
+            raise ConfigError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
+        parts = [f"({PRESETS[preset]})"] if preset else []
+        if where is not None:
+            check_condition(where)
+            parts.append(f"({where})")
+        return cls(format, out, " AND ".join(parts) or None)
+
+
+def check_condition(where: str) -> None:
+    """Raise a one-line ConfigError unless `where` is one valid SQL condition over movies
+    (checked against empty tables: instant, whatever the store's size)."""
+    query = f"SELECT id FROM movies WHERE ({where})"
+    try:
+        if len(duckdb.extract_statements(query)) != 1:
+            raise ConfigError(f"--where must be one SQL condition, not several statements: {where}")
+        con = duckdb.connect()
+        for table in schema.TABLES:
+            con.execute(table.create_sql())
+        con.execute(query + " LIMIT 0")
+    except duckdb.Error as exc:
+        raise ConfigError(f"bad --where: {' '.join(str(exc).split())}") from None
+
+
+def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
+    """Write the export; returns where it went."""
+    request.out.parent.mkdir(parents=True, exist_ok=True)
+    scratch = Path(tempfile.mkdtemp(prefix=".tmdb-export-", dir=request.out.parent))
+    try:
+        con = tables.connect(scratch / "tables.duckdb")
+        tables.build(store, con, progress)
+        if request.format == "jsonl":
+            keep = _kept_ids(con, request.condition)
+            con.close()
+            _write_jsonl(store, request.out, keep)
+        else:
+            if request.condition:
+                _keep_only(con, request.condition)
+            if request.format == "parquet":
+                _write_parquet(con, request.out)
+                con.close()
+            else:
+                _finish_duckdb(con)
+                con.close()
+                os.replace(scratch / "tables.duckdb", request.out)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+    return request.out
+
+
+def _kept_ids(con: duckdb.DuckDBPyConnection, condition: str | None) -> set[int] | None:
+    if condition is None:
+        return None
+    return {row[0] for row in con.execute(f"SELECT id FROM movies WHERE {condition}").fetchall()}
+
+
+def _keep_only(con: duckdb.DuckDBPyConnection, condition: str) -> None:
+    """Drop the movies the condition rejects, with their rows in every movie-keyed table."""
+    con.execute(f"CREATE TEMP TABLE kept AS SELECT id FROM movies WHERE {condition}")
+    for name, key in schema.MOVIE_KEYED.items():
+        con.execute(f'DELETE FROM "{name}" WHERE {key} NOT IN (SELECT id FROM kept)')
+    con.execute("DELETE FROM movies WHERE id NOT IN (SELECT id FROM kept)")
+    con.execute("DROP TABLE kept")
+
+
+def _write_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+    out.mkdir(parents=True, exist_ok=True)
+    for table in schema.TABLES:
+        order = ", ".join(f'"{k}"' for k in table.key or ("movie_id",))
+        with replacing(out / f"{table.name}.parquet") as tmp:
+            con.execute(
+                f"COPY (SELECT * FROM \"{table.name}\" ORDER BY {order}) TO '{tmp}' "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+    with replacing(out / "SCHEMA.md") as tmp:
+        tmp.write_text(schema.document(), encoding="utf-8")
+
+
+def _finish_duckdb(con: duckdb.DuckDBPyConnection) -> None:
+    """Views and column comments, so the file explains itself in any DuckDB client."""
+    for name, sql in VIEWS.items():
+        con.execute(f"CREATE VIEW {name} AS {sql}")
+    for table in schema.TABLES:
+        con.execute(f"COMMENT ON TABLE \"{table.name}\" IS '{_quote(table.about)}'")
+        for c in table.columns:
+            con.execute(f'COMMENT ON COLUMN "{table.name}"."{c.name}" IS \'{_quote(c.about)}\'')
+    con.execute("CHECKPOINT")
+
+
+def _quote(text: str) -> str:
+    return text.replace("'", "''")
+
+
+def _write_jsonl(store: Store, out: Path, keep: set[int] | None) -> None:
+    """One raw TMDb document per line (with its appends), as the old tool wrote them."""
+    with replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
+        for id_, doc in store.documents("movie"):
+            if keep is not None and id_ not in keep:
+                continue
+            if b"\n" in doc:  # a pretty-printed body would break the one-line-per-movie format
+                doc = orjson.dumps(orjson.loads(doc))
+            sink.write(doc + b"\n")
+
+
+@contextlib.contextmanager
+def _open_compressed(path: Path, name: str) -> Iterator[IO[bytes]]:
+    """`path` opened for writing, compressed as `name`'s suffix says (.gz, .zst or none)."""
+    if name.endswith(".gz"):
+        stream: Any = gzip.open(path, "wb", compresslevel=6)  # noqa: SIM115
+    elif name.endswith(".zst"):
+        stream = zstandard.ZstdCompressor(level=3).stream_writer(open(path, "wb"))  # noqa: SIM115
+    else:
+        stream = open(path, "wb")  # noqa: SIM115
+    with stream:
+        yield stream
+
+
+@contextlib.contextmanager
+def replacing(final: Path) -> Iterator[Path]:
+    """A temporary path beside `final`, renamed onto it only if the block succeeds."""
+    tmp = final.with_name(f".{final.name}.{os.getpid()}.partial")
+    try:
+        yield tmp
+        os.replace(tmp, final)
+    finally:
+        tmp.unlink(missing_ok=True)

@@ -1,0 +1,346 @@
+"""The normalized tables: their columns, what each means, and how each is cut from the raw
+TMDb documents.
+
+Documents are parsed inside DuckDB (`json_transform` with the structures below), a chunk at
+a time: far faster than flattening them in Python, and the parsing of a chunk runs on every
+core. The SQL of each table reads the chunk's parsed rows, `parsed(id, fetched_at, d)`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import orjson
+
+
+@dataclass(frozen=True)
+class Column:
+    name: str
+    type: str
+    about: str
+    expr: str  # over `d`, the parsed document (or the staging row, for derived tables)
+
+
+@dataclass(frozen=True)
+class Table:
+    name: str
+    about: str
+    key: tuple[str, ...]
+    columns: tuple[Column, ...]
+    source: str  # "movie" or "person": the documents a chunk of rows comes from; "derived"
+    rows: str = "parsed"  # FROM clause, for one-to-many tables
+
+    def create_sql(self) -> str:
+        cols = [f'"{c.name}" {c.type}' for c in self.columns]
+        if self.key:
+            cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in self.key) + ")")
+        return f'CREATE TABLE "{self.name}" (' + ", ".join(cols) + ")"
+
+
+def _c(name: str, type_: str, about: str, expr: str | None = None) -> Column:
+    return Column(name, type_, about, expr or f"d.{name}")
+
+
+_NAMED = {"id": "BIGINT", "name": "VARCHAR"}
+_PERSON_CREDIT = {
+    "id": "BIGINT",
+    "credit_id": "VARCHAR",
+    "name": "VARCHAR",
+    "original_name": "VARCHAR",
+    "gender": "TINYINT",
+    "known_for_department": "VARCHAR",
+    "popularity": "DOUBLE",
+    "adult": "BOOLEAN",
+    "profile_path": "VARCHAR",
+}
+
+MOVIE_STRUCTURE = orjson.dumps(
+    {
+        **{k: "VARCHAR" for k in (
+            "imdb_id", "title", "original_title", "original_language", "overview", "tagline",
+            "status", "release_date", "homepage", "poster_path", "backdrop_path",
+        )},
+        "id": "BIGINT", "runtime": "INTEGER", "budget": "BIGINT", "revenue": "BIGINT",
+        "popularity": "DOUBLE", "vote_average": "DOUBLE", "vote_count": "INTEGER",
+        "adult": "BOOLEAN", "video": "BOOLEAN", "origin_country": ["VARCHAR"],
+        "belongs_to_collection": {**_NAMED, "poster_path": "VARCHAR", "backdrop_path": "VARCHAR"},
+        "genres": [_NAMED],
+        "production_companies": [{**_NAMED, "logo_path": "VARCHAR", "origin_country": "VARCHAR"}],
+        "production_countries": [{"iso_3166_1": "VARCHAR", "name": "VARCHAR"}],
+        "spoken_languages": [
+            {"iso_639_1": "VARCHAR", "english_name": "VARCHAR", "name": "VARCHAR"}
+        ],
+        "keywords": {"keywords": [_NAMED]},
+        "external_ids": {k: "VARCHAR" for k in (
+            "imdb_id", "wikidata_id", "facebook_id", "instagram_id", "twitter_id"
+        )},
+        "credits": {
+            "cast": [{**_PERSON_CREDIT, "character": "VARCHAR", "order": "INTEGER",
+                      "cast_id": "INTEGER"}],
+            "crew": [{**_PERSON_CREDIT, "department": "VARCHAR", "job": "VARCHAR"}],
+        },
+    }
+).decode()  # fmt: skip
+
+PERSON_STRUCTURE = orjson.dumps(
+    {
+        **{k: "VARCHAR" for k in (
+            "name", "known_for_department", "birthday", "deathday", "place_of_birth",
+            "biography", "imdb_id", "homepage", "profile_path",
+        )},
+        "id": "BIGINT", "gender": "TINYINT", "popularity": "DOUBLE", "adult": "BOOLEAN",
+        "also_known_as": ["VARCHAR"],
+    }
+).decode()  # fmt: skip
+
+STRUCTURE = {"movie": MOVIE_STRUCTURE, "person": PERSON_STRUCTURE}
+
+
+def _date(field: str) -> str:
+    # TMDb sends "" for an unknown date; a malformed one becomes NULL rather than an error.
+    return f"TRY_CAST(NULLIF({field}, '') AS DATE)"
+
+
+FETCHED = _c("fetched_at", "TIMESTAMP", "When the collector fetched this document (UTC).",
+             "fetched_at")  # fmt: skip
+
+MOVIES = Table(
+    "movies",
+    "One row per movie the store holds (status ok).",
+    ("id",),
+    (
+        _c("id", "BIGINT NOT NULL", "TMDb movie id."),
+        _c("imdb_id", "VARCHAR", "IMDb id (tt…), when TMDb knows it."),
+        _c("title", "VARCHAR", "Title in English (TMDb's default language)."),
+        _c("original_title", "VARCHAR", "Title in the original language."),
+        _c("original_language", "VARCHAR", "ISO 639-1 code of the original language."),
+        _c("overview", "VARCHAR", "Plot summary ('' when none)."),
+        _c("tagline", "VARCHAR", "Tagline ('' when none)."),
+        _c("status", "VARCHAR", "Released, Post Production, Planned, …"),
+        _c("release_date", "DATE", "Primary release date; NULL when unknown.",
+           _date("d.release_date")),
+        _c("year", "INTEGER", "Year of release_date.", f"year({_date('d.release_date')})"),
+        _c("runtime", "INTEGER", "Minutes; 0 or NULL when unknown."),
+        _c("budget", "BIGINT", "US dollars; 0 when unknown."),
+        _c("revenue", "BIGINT", "US dollars; 0 when unknown."),
+        _c("popularity", "DOUBLE", "TMDb popularity score on the day fetched."),
+        _c("vote_average", "DOUBLE", "Mean user rating, 0-10."),
+        _c("vote_count", "INTEGER", "Number of user ratings."),
+        _c("adult", "BOOLEAN", "Adult content flag."),
+        _c("video", "BOOLEAN", "A video release rather than a film."),
+        _c("homepage", "VARCHAR", "Official site ('' when none)."),
+        _c("poster_path", "VARCHAR", "Poster image path (prefix with an image base URL)."),
+        _c("backdrop_path", "VARCHAR", "Backdrop image path."),
+        _c("collection_id", "BIGINT", "The collection it belongs to (collections.id).",
+           "d.belongs_to_collection.id"),
+        _c("origin_country", "VARCHAR[]", "ISO 3166-1 codes of the countries of origin."),
+        FETCHED,
+    ),
+    "movie",
+)  # fmt: skip
+
+PEOPLE = Table(
+    "people",
+    "One row per person the store holds (status ok): crawled with `crawl people`.",
+    ("id",),
+    (
+        _c("id", "BIGINT NOT NULL", "TMDb person id."),
+        _c("name", "VARCHAR", "Name."),
+        _c("also_known_as", "VARCHAR[]", "Other names."),
+        _c("gender", "TINYINT", "0 not set, 1 female, 2 male, 3 non-binary."),
+        _c("birthday", "DATE", "NULL when unknown.", _date("d.birthday")),
+        _c("deathday", "DATE", "NULL when alive or unknown.", _date("d.deathday")),
+        _c("place_of_birth", "VARCHAR", "As free text."),
+        _c("known_for_department", "VARCHAR", "Acting, Directing, Writing, …"),
+        _c("popularity", "DOUBLE", "TMDb popularity score on the day fetched."),
+        _c("imdb_id", "VARCHAR", "IMDb id (nm…), when TMDb knows it."),
+        _c("homepage", "VARCHAR", "Official site, or NULL."),
+        _c("profile_path", "VARCHAR", "Profile image path."),
+        _c("biography", "VARCHAR", "Biography ('' when none)."),
+        _c("adult", "BOOLEAN", "Adult performer flag."),
+        FETCHED,
+    ),
+    "person",
+)  # fmt: skip
+
+_CREDIT_COLUMNS = (
+    _c("movie_id", "BIGINT NOT NULL", "The movie (movies.id).", "id"),
+    _c("person_id", "BIGINT NOT NULL", "The person (people.id; not every person is crawled).",
+       "r.id"),
+    _c("credit_id", "VARCHAR", "TMDb's id of this credit.", "r.credit_id"),
+)  # fmt: skip
+_CREDIT_PERSON = tuple(
+    _c(name, type_, about, f"r.{name}")
+    for name, type_, about in (
+        ("name", "VARCHAR", "The person's name as the movie's credits give it."),
+        ("original_name", "VARCHAR", "The name in its original script."),
+        ("gender", "TINYINT", "0 not set, 1 female, 2 male, 3 non-binary."),
+        ("known_for_department", "VARCHAR", "The person's main department."),
+        ("popularity", "DOUBLE", "The person's popularity when the movie was fetched."),
+    )
+)
+
+CAST = Table(
+    "cast",
+    "One row per cast entry of a movie's credits, in billing order.",
+    (),
+    (
+        *_CREDIT_COLUMNS,
+        _c("character", "VARCHAR", "The role played ('' when unknown).", "r.character"),
+        _c("order", "INTEGER", "Billing position, 0 first.", 'r."order"'),
+        _c("cast_id", "INTEGER", "TMDb's older per-movie cast id.", "r.cast_id"),
+        *_CREDIT_PERSON,
+    ),
+    "movie",
+    "(SELECT id, unnest(d.credits.cast) AS r FROM parsed)",
+)  # fmt: skip
+
+CREW = Table(
+    "crew",
+    "One row per crew entry: a person with several jobs on a movie has one row per job.",
+    (),
+    (
+        *_CREDIT_COLUMNS,
+        _c("department", "VARCHAR", "Directing, Writing, Sound, …", "r.department"),
+        _c("job", "VARCHAR", "Director, Screenplay, Original Music Composer, …", "r.job"),
+        *_CREDIT_PERSON,
+    ),
+    "movie",
+    "(SELECT id, unnest(d.credits.crew) AS r FROM parsed)",
+)  # fmt: skip
+
+
+EXTERNAL_IDS = Table(
+    "external_ids",
+    "A movie's ids elsewhere (from the external_ids append; no row when not fetched).",
+    ("movie_id",),
+    (
+        _c("movie_id", "BIGINT NOT NULL", "The movie (movies.id).", "id"),
+        *(_c(n, "VARCHAR", f"{label}, or NULL.", f"d.external_ids.{n}") for n, label in (
+            ("imdb_id", "IMDb id"), ("wikidata_id", "Wikidata item"),
+            ("facebook_id", "Facebook page"), ("instagram_id", "Instagram account"),
+            ("twitter_id", "X/Twitter account"),
+        )),
+    ),
+    "movie",
+    "parsed WHERE d.external_ids IS NOT NULL",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ListField:
+    """A list in the movie documents (genres, companies, ...): a table of its distinct items
+    and a link table from movies to them."""
+
+    name: str  # of the item table
+    about: str
+    field: str  # the list, in the parsed document
+    key: Column  # the item's key, and how the link table names it (its `expr`)
+    extra: tuple[Column, ...]  # the item's other columns
+
+    @property
+    def staging(self) -> Table:
+        columns = (self.key, *self.extra)
+        return Table(
+            f"_{self.name}_seen", "Staging: items as each movie lists them.", (),
+            (_c("movie_id", "BIGINT NOT NULL", "", "id"),
+             *(_c(c.name, c.type, "", f"r.{c.name}") for c in columns)),
+            "movie", f"(SELECT id, unnest({self.field}) AS r FROM parsed)",
+        )  # fmt: skip
+
+    @property
+    def items(self) -> Table:
+        key, seen = self.key.name, f"_{self.name}_seen"
+        names = ", ".join(f"any_value({c.name}) AS {c.name}" for c in self.extra)
+        return Table(
+            self.name, self.about, (key,),
+            (_c(key, f"{self.key.type} NOT NULL", self.key.about, key),
+             *(_c(c.name, c.type, c.about, c.name) for c in self.extra)),
+            "derived",
+            f"(SELECT {key}, {names} FROM {seen} WHERE {key} IS NOT NULL GROUP BY {key})",
+        )  # fmt: skip
+
+    @property
+    def links(self) -> Table:
+        key, link = self.key.name, self.key.expr
+        return Table(
+            f"movie_{self.name}", f"Which movies have which {self.name}.", ("movie_id", link),
+            (_c("movie_id", "BIGINT NOT NULL", "The movie (movies.id).", "movie_id"),
+             _c(link, f"{self.key.type} NOT NULL", f"The item ({self.name}.{key}).", key)),
+            "derived",
+            f"(SELECT DISTINCT movie_id, {key} FROM _{self.name}_seen WHERE {key} IS NOT NULL)",
+        )  # fmt: skip
+
+
+LISTS = (
+    ListField("genres", "Movie genres.", "d.genres",
+              Column("id", "BIGINT", "TMDb genre id.", "genre_id"),
+              (Column("name", "VARCHAR", "Genre name.", ""),)),
+    ListField("companies", "Production companies.", "d.production_companies",
+              Column("id", "BIGINT", "TMDb company id.", "company_id"),
+              (Column("name", "VARCHAR", "Company name.", ""),
+               Column("logo_path", "VARCHAR", "Logo image path.", ""),
+               Column("origin_country", "VARCHAR", "ISO 3166-1 code.", ""))),
+    ListField("countries", "Production countries.", "d.production_countries",
+              Column("iso_3166_1", "VARCHAR", "ISO 3166-1 country code.", "iso_3166_1"),
+              (Column("name", "VARCHAR", "Country name in English.", ""),)),
+    ListField("languages", "Spoken languages.", "d.spoken_languages",
+              Column("iso_639_1", "VARCHAR", "ISO 639-1 language code.", "iso_639_1"),
+              (Column("english_name", "VARCHAR", "Language name in English.", ""),
+               Column("name", "VARCHAR", "Language name in itself.", ""))),
+    ListField("keywords", "Keywords (from the keywords append).", "d.keywords.keywords",
+              Column("id", "BIGINT", "TMDb keyword id.", "keyword_id"),
+              (Column("name", "VARCHAR", "Keyword.", ""),)),
+)  # fmt: skip
+
+_COLLECTION_SEEN = Table(
+    "_collections_seen", "Staging: the collection of each movie.", (),
+    (_c("id", "BIGINT", "", "d.belongs_to_collection.id"),
+     *(_c(n, "VARCHAR", "", f"d.belongs_to_collection.{n}")
+       for n in ("name", "poster_path", "backdrop_path"))),
+    "movie", "parsed WHERE d.belongs_to_collection IS NOT NULL",
+)  # fmt: skip
+
+COLLECTIONS = Table(
+    "collections", "Collections (franchises) that movies belong to.", ("id",),
+    (_c("id", "BIGINT NOT NULL", "TMDb collection id.", "id"),
+     _c("name", "VARCHAR", "Collection name.", "name"),
+     _c("poster_path", "VARCHAR", "Poster image path.", "poster_path"),
+     _c("backdrop_path", "VARCHAR", "Backdrop image path.", "backdrop_path")),
+    "derived",
+    "(SELECT id, any_value(name) AS name, any_value(poster_path) AS poster_path, "
+    "any_value(backdrop_path) AS backdrop_path FROM _collections_seen "
+    "WHERE id IS NOT NULL GROUP BY id)",
+)  # fmt: skip
+
+STAGING: tuple[Table, ...] = (*(f.staging for f in LISTS), _COLLECTION_SEEN)
+"""Filled chunk by chunk, turned into item and link tables at the end, then dropped."""
+
+TABLES: tuple[Table, ...] = (
+    MOVIES, PEOPLE, CAST, CREW, EXTERNAL_IDS, COLLECTIONS,
+    *(t for f in LISTS for t in (f.items, f.links)),
+)  # fmt: skip
+"""Every table of an export, in the order the schema document lists them."""
+
+MOVIE_KEYED = {t.name: "movie_id" for t in TABLES if t.columns[0].name == "movie_id"}
+"""Tables whose rows belong to one movie: a filter on movies applies to them too."""
+
+
+def insert_sql(table: Table) -> str:
+    """The statement that adds a chunk's rows (or, for a derived table, all its rows)."""
+    names = ", ".join(f'"{c.name}"' for c in table.columns)
+    exprs = ", ".join(c.expr for c in table.columns)
+    return f'INSERT INTO "{table.name}" ({names}) SELECT {exprs} FROM {table.rows}'
+
+
+def document() -> str:
+    """The schema document (Markdown): every table and column, with types and meanings."""
+    out = ["# Tables", "", "Built from the store by `tmdb-collector export`. Keys in **bold**.", ""]
+    for table in TABLES:
+        out += [f"## {table.name}", "", table.about, "", "| column | type | meaning |",
+                "|---|---|---|"]  # fmt: skip
+        for c in table.columns:
+            name = f"**{c.name}**" if c.name in table.key else c.name
+            out.append(f"| {name} | {c.type.replace(' NOT NULL', '')} | {c.about} |")
+        out.append("")
+    return "\n".join(out)

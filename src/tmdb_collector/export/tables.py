@@ -1,0 +1,139 @@
+"""The normalized tables, built in a DuckDB database from the store's raw documents.
+
+Everything derived starts here: the Parquet and DuckDB exports copy these tables, the JSONL
+export filters with them, the network reads cast and crew from them. The store is read a
+chunk of documents at a time (bounded memory); DuckDB parses each chunk on every core and
+spills to disk beyond its memory limit.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import queue
+import threading
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import pyarrow as pa
+
+from tmdb_collector import config
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.export import schema
+
+Progress = Callable[[int], None]
+"""Told how many more documents were read."""
+
+
+def connect(path: Path | str = ":memory:") -> duckdb.DuckDBPyConnection:
+    """A DuckDB connection with the collector's limits: bounded memory, spilling next to
+    `path`, all cores."""
+    con = duckdb.connect(str(path))
+    con.execute(f"SET memory_limit = '{config.OUTPUT_MEMORY_LIMIT}'")
+    con.execute("SET preserve_insertion_order = false")  # lets big inserts stream
+    if str(path) != ":memory:":
+        con.execute(f"SET temp_directory = '{Path(path).parent / '.duckdb-spill'}'")
+    return con
+
+
+def build(
+    store: Store,
+    con: duckdb.DuckDBPyConnection,
+    progress: Progress | None = None,
+    chunk: int = config.OUTPUT_CHUNK_DOCS,
+) -> None:
+    """Fill `con` with every table of `schema.TABLES` from the store's ok documents."""
+    for table in (*schema.TABLES, *schema.STAGING):
+        con.execute(table.create_sql())
+    for kind in ("movie", "person"):
+        inserts = [
+            schema.insert_sql(t) for t in (*schema.TABLES, *schema.STAGING) if t.source == kind
+        ]
+        for rows in _chunks(store, kind, chunk):
+            _load(con, kind, rows, inserts)
+            if progress:
+                progress(rows.num_rows)
+    for table in schema.TABLES:
+        if table.source == "derived":
+            con.execute(schema.insert_sql(table))
+    for table in schema.STAGING:
+        con.execute(f'DROP TABLE "{table.name}"')
+
+
+def _load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: list[str]) -> None:
+    # Parse the chunk once into a temporary table; each table then takes its columns from it.
+    con.register("chunk", rows)
+    try:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE parsed AS SELECT id, fetched_at, "
+            f"json_transform(doc, '{schema.STRUCTURE[kind]}') AS d FROM chunk"
+        )
+    finally:
+        con.unregister("chunk")
+    for sql in inserts:
+        con.execute(sql)
+    con.execute("DROP TABLE parsed")
+
+
+def _chunks(store: Store, kind: str, size: int) -> Iterator[pa.Table]:
+    """The store's ok documents of a kind as Arrow tables (id, fetched_at, doc), read and
+    decompressed on a thread while DuckDB parses the previous chunk."""
+    ahead: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=2)
+    stop = threading.Event()
+    thread = threading.Thread(
+        target=_read, args=(store.path, kind, size, ahead, stop), name=f"read-{kind}", daemon=True
+    )
+    thread.start()
+    try:
+        while (item := ahead.get()) is not None:
+            if isinstance(item, BaseException):
+                raise item
+            yield item
+    finally:
+        stop.set()
+        while thread.is_alive():  # unblock a reader waiting on a full queue
+            with contextlib.suppress(queue.Empty):
+                ahead.get(timeout=0.05)
+        thread.join()
+
+
+def _read(
+    path: Path,
+    kind: str,
+    size: int,
+    ahead: queue.Queue[pa.Table | BaseException | None],
+    stop: threading.Event,
+) -> None:
+    # SQLite connections belong to their thread: the reader opens its own.
+    reader = Store(path)
+    try:
+        ids: list[int] = []
+        stamps: list[datetime] = []
+        docs: list[bytes] = []
+        for id_, fetched_at, doc in reader.documents_with_time(kind):
+            ids.append(id_)
+            stamps.append(datetime.fromtimestamp(fetched_at or 0, UTC).replace(tzinfo=None))
+            docs.append(doc)
+            if len(ids) >= size:
+                ahead.put(_arrow(ids, stamps, docs))
+                ids, stamps, docs = [], [], []
+                if stop.is_set():
+                    return
+        if ids:
+            ahead.put(_arrow(ids, stamps, docs))
+        ahead.put(None)
+    except BaseException as exc:  # handed to the consumer, which raises it
+        ahead.put(exc)
+    finally:
+        reader.close()
+
+
+def _arrow(ids: list[int], stamps: list[datetime], docs: list[bytes]) -> pa.Table:
+    return pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "fetched_at": pa.array(stamps, pa.timestamp("us")),
+            "doc": pa.array(docs, pa.binary()).cast(pa.string()),
+        }
+    )
