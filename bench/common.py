@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import gzip
 import os
+import subprocess
 import sys
+import time
 import urllib.request
 from pathlib import Path
 
@@ -85,3 +87,22 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     store.close()
     done.touch()
     return data_dir
+
+
+def peak_rss_kb(child: subprocess.Popen[str], limit_s: float, poll_s: float = 0.05) -> int:
+    """Wait for `child` (killed after `limit_s`), reading its RSS high-water mark (VmHWM)
+    every `poll_s`; returns the last one read, in KiB. (Not ru_maxrss: Linux carries the
+    parent's high-water mark into a vfork()+exec()ed child's.)"""
+    peak, deadline = 0, time.monotonic() + limit_s
+    while child.poll() is None:
+        if time.monotonic() > deadline:
+            child.kill()
+            child.wait()
+            raise SystemExit(f"{child.args!r} took over {limit_s:.0f} s: killed")
+        try:
+            status = Path(f"/proc/{child.pid}/status").read_text()
+            peak = max(peak, int(status.split("VmHWM:")[1].split()[0]))
+        except (OSError, IndexError, ValueError):
+            pass  # exiting: the last reading stands
+        time.sleep(poll_s)
+    return peak

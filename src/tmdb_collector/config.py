@@ -184,5 +184,8 @@ OUTPUT_DIR: Final = "outputs"
 OUTPUT_CHUNK_DOCS: Final = 20_000
 """Documents parsed per DuckDB statement: bigger is faster, up to ~150 MB of JSON in memory."""
 
+OUTPUT_BATCH_ROWS: Final = 1_000
+"""Documents per Arrow record batch handed to DuckDB: its unit of parallel work."""
+
 OUTPUT_MEMORY_LIMIT: Final = "1GB"
 """DuckDB's memory limit while building outputs; beyond it, DuckDB spills to disk."""

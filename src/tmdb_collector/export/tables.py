@@ -130,10 +130,14 @@ def _read(
 
 
 def _arrow(ids: list[int], stamps: list[datetime], docs: list[bytes]) -> pa.Table:
-    return pa.table(
+    table = pa.table(
         {
             "id": pa.array(ids, pa.int64()),
             "fetched_at": pa.array(stamps, pa.timestamp("us")),
-            "doc": pa.array(docs, pa.binary()).cast(pa.string()),
+            # The store holds JSON that parsed when it was fetched, so valid UTF-8: a view
+            # instead of a cast skips validating ~6 KB per document again.
+            "doc": pa.array(docs, pa.binary()).view(pa.string()),
         }
     )
+    # Several record batches, so that DuckDB parses them on all cores.
+    return pa.Table.from_batches(table.to_batches(max_chunksize=config.OUTPUT_BATCH_ROWS))

@@ -1,0 +1,318 @@
+"""`export` (issue #4): tables from the real samples, and Parquet, DuckDB and JSONL exports of a
+collection crawled from a real simulator, checked against the raw documents in the store."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import orjson
+import pyarrow.parquet as pq
+import pytest
+import zstandard
+
+from tmdb_collector.crawl.store import Outcome, Store
+from tmdb_collector.export import schema, tables
+from tmdb_collector.export.outputs import replacing
+from tmdb_collector.simulator.process import SimulatorProcess
+
+KEY = "export-key-51c0"
+
+
+def cli(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
+    env["TMDB_API_KEY"] = KEY
+    return subprocess.run(
+        [sys.executable, "-m", "tmdb_collector", *args],
+        env=env, capture_output=True, text=True, timeout=timeout, check=False,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def collection(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A data dir holding 500 movies and their people, crawled from a real simulator."""
+    data_dir = tmp_path_factory.mktemp("collection")
+    with SimulatorProcess("--movies", "600", "--seed", "11", "--day", "2026-11-02") as sim:
+        common = ("--api-url", sim.api_url, "--exports-url", sim.exports_url,
+                  "--data-dir", str(data_dir), "--rate", "1000", "--quiet")  # fmt: skip
+        movies = cli("crawl", "movies", "--date", "2026-11-02", "--limit", "500", *common)
+        assert movies.returncode == 0, movies.stderr
+        people = cli("crawl", "people", *common)
+        assert people.returncode == 0, people.stderr
+    return data_dir
+
+
+def raw_movies(data_dir: Path) -> dict[int, dict[str, Any]]:
+    store = Store.open(data_dir)
+    try:
+        return {id_: orjson.loads(doc) for id_, doc in store.documents("movie")}
+    finally:
+        store.close()
+
+
+def old_filter(doc: dict[str, Any]) -> bool:
+    """The old tool's box-office filter, written out as it was specified."""
+    credits = doc.get("credits") or {}
+    return (
+        doc["budget"] > 1000
+        and doc["revenue"] >= 10_000_000
+        and bool(doc["genres"])
+        and bool(credits.get("cast"))
+        and bool(credits.get("crew"))
+    )
+
+
+def jsonl_lines(path: Path) -> list[bytes]:
+    data = path.read_bytes()
+    if path.name.endswith(".gz"):
+        data = gzip.decompress(data)
+    elif path.name.endswith(".zst"):
+        data = zstandard.ZstdDecompressor().decompressobj().decompress(data)
+    return data.splitlines()
+
+
+# --- the real samples ----------------------------------------------------------------------------
+
+
+def test_real_samples_land_in_the_tables(
+    tmp_path: Path, samples: Callable[[str], Any]
+) -> None:
+    movie = samples("movie_49026_tt1345836_append_credits_images_keywords.json")
+    person = samples("person_4347_append_all.json")
+    bare = samples("movie_47964_details.json")  # no appends: no credits at all
+    store = Store.open(tmp_path)
+    store.record([
+        Outcome("movie", 49026, "ok", "ok", 200, orjson.dumps(movie)),
+        Outcome("movie", 47964, "ok", "ok", 200, orjson.dumps(bare)),
+        Outcome("person", 4347, "ok", "ok", 200, orjson.dumps(person)),
+    ])  # fmt: skip
+    con = tables.connect()
+    tables.build(store, con)
+
+    def rows(sql: str) -> list[tuple[Any, ...]]:
+        return con.execute(sql).fetchall()
+
+    assert rows('SELECT count(*) FROM "cast" WHERE movie_id = 49026') == [(167,)]
+    assert rows("SELECT count(*) FROM crew WHERE movie_id = 49026") == [(560,)]
+    assert rows('SELECT count(*) FROM "cast" WHERE movie_id = 47964') == [(0,)]
+    # A person with several jobs on the movie keeps one row per job, as TMDb lists them.
+    jobs = Counter(row["id"] for row in movie["credits"]["crew"])
+    nolan = max(jobs, key=lambda k: jobs[k])
+    assert jobs[nolan] > 1
+    assert rows(f"SELECT count(*) FROM crew WHERE movie_id = 49026 AND person_id = {nolan}") == [
+        (jobs[nolan],)
+    ]
+    first = movie["credits"]["cast"][0]
+    assert rows('SELECT person_id, character, "order", credit_id FROM "cast" WHERE "order" = 0 '
+                "AND movie_id = 49026") == [
+        (first["id"], first["character"], 0, first["credit_id"])
+    ]  # fmt: skip
+    assert rows("SELECT title, budget, revenue, CAST(release_date AS VARCHAR), year, imdb_id "
+                "FROM movies WHERE id = 49026") == [
+        (movie["title"], movie["budget"], movie["revenue"], movie["release_date"],
+         int(movie["release_date"][:4]), movie["imdb_id"])
+    ]  # fmt: skip
+    assert rows("SELECT count(*) FROM movie_genres WHERE movie_id = 49026") == [
+        (len(movie["genres"]),)
+    ]
+    assert rows("SELECT count(*) FROM movie_keywords WHERE movie_id = 49026") == [
+        (len(movie["keywords"]["keywords"]),)
+    ]
+    assert {name for (name,) in rows("SELECT name FROM collections")} == {
+        doc["belongs_to_collection"]["name"] for doc in (movie, bare)
+    }
+    got = con.execute(
+        "SELECT id, name, gender, CAST(birthday AS VARCHAR), CAST(deathday AS VARCHAR), "
+        "place_of_birth, known_for_department, popularity, imdb_id, also_known_as, biography "
+        "FROM people"
+    ).fetchall()
+    assert got == [
+        (4347, person["name"], person["gender"], person["birthday"], person["deathday"],
+         person["place_of_birth"], person["known_for_department"], person["popularity"],
+         person["imdb_id"], person["also_known_as"], person["biography"])
+    ]  # fmt: skip
+    types = dict(rows("SELECT column_name, data_type FROM duckdb_columns() "
+                      "WHERE table_name = 'movies'"))  # fmt: skip
+    assert (types["release_date"], types["budget"], types["revenue"]) == ("DATE", "BIGINT", "BIGINT")
+
+
+def test_the_schema_document_lists_every_table_and_column() -> None:
+    text = schema.document()
+    for table in schema.TABLES:
+        assert f"## {table.name}\n" in text
+        for column in table.columns:
+            assert f"| {column.name} |" in text or f"| **{column.name}** |" in text
+
+
+# --- exports of a crawled collection -------------------------------------------------------------
+
+
+def test_parquet_tables_agree_with_the_raw_documents(collection: Path, tmp_path: Path) -> None:
+    out = tmp_path / "pq"
+    result = cli("export", "--format", "parquet", "--data-dir", str(collection),
+                 "--out", str(out), "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    docs = raw_movies(collection)
+
+    def count(table: str) -> int:
+        return int(pq.read_metadata(out / f"{table}.parquet").num_rows)
+
+    assert count("movies") == len(docs) > 400
+    assert count("cast") == sum(len(d["credits"]["cast"]) for d in docs.values())
+    assert count("crew") == sum(len(d["credits"]["crew"]) for d in docs.values())
+    assert count("movie_genres") == sum(len({g["id"] for g in d["genres"]}) for d in docs.values())
+    assert count("movie_keywords") == sum(len(d["keywords"]["keywords"]) for d in docs.values())
+    assert count("external_ids") == len(docs)
+    credited = {r["id"] for d in docs.values() for r in d["credits"]["cast"] + d["credits"]["crew"]}
+    assert count("people") == len(credited)
+    assert count("genres") == len({g["id"] for d in docs.values() for g in d["genres"]})
+    assert (out / "SCHEMA.md").read_text().startswith("# Tables")
+    cast = pq.read_table(out / "cast.parquet").to_pylist()
+    assert {r["movie_id"] for r in cast} <= set(docs)
+    some = next(d for d in docs.values() if d["credits"]["cast"])
+    expected = [(r["id"], r["order"]) for r in some["credits"]["cast"]]
+    assert [(r["person_id"], r["order"]) for r in cast if r["movie_id"] == some["id"]] == expected
+
+
+def test_duckdb_file_opens_and_its_views_answer(collection: Path, tmp_path: Path) -> None:
+    out = tmp_path / "tmdb.duckdb"
+    result = cli("export", "--format", "duckdb", "--data-dir", str(collection),
+                 "--out", str(out), "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    docs = raw_movies(collection)
+    con = duckdb.connect(str(out), read_only=True)
+    box_office = {row[0] for row in con.execute("SELECT id FROM box_office").fetchall()}
+    assert box_office == {i for i, d in docs.items() if old_filter(d)}
+    assert box_office, "the catalog should hold some box-office movies"
+    directors = con.execute("SELECT count(*) FROM directors").fetchone()
+    assert directors == (
+        sum(1 for d in docs.values() for r in d["credits"]["crew"] if r["job"] == "Director"),
+    )
+    assert con.execute("SELECT count(*) FROM filmography").fetchone() == (
+        sum(len(d["credits"]["cast"]) + len(d["credits"]["crew"]) for d in docs.values()),
+    )
+    keys = con.execute(
+        "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
+    ).fetchall()
+    assert {"movies", "people", "genres", "movie_genres"} <= {k[0] for k in keys}
+
+
+def test_jsonl_box_office_keeps_exactly_the_old_filters_movies(
+    collection: Path, tmp_path: Path
+) -> None:
+    docs = raw_movies(collection)
+    store = Store.open(collection)
+    raw = dict(store.documents("movie"))
+    store.close()
+    for name in ("bo.jsonl", "bo.jsonl.gz", "bo.jsonl.zst"):
+        out = tmp_path / name
+        result = cli("export", "--format", "jsonl", "--preset", "box-office", "--data-dir",
+                     str(collection), "--out", str(out))  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        lines = jsonl_lines(out)
+        kept = [orjson.loads(line)["id"] for line in lines]
+        assert sorted(kept) == sorted(i for i, d in docs.items() if old_filter(d))
+        assert all(line == raw[i] for line, i in zip(lines, kept, strict=True))  # raw, as sent
+
+
+def test_jsonl_where_combines_with_the_preset(collection: Path, tmp_path: Path) -> None:
+    docs = raw_movies(collection)
+    out = tmp_path / "recent.jsonl"
+    result = cli("export", "--format", "jsonl", "--where", "year >= 2000 AND vote_count > 0",
+                 "--data-dir", str(collection), "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    kept = {orjson.loads(line)["id"] for line in jsonl_lines(out)}
+    assert kept == {
+        i for i, d in docs.items()
+        if d["release_date"] and int(d["release_date"][:4]) >= 2000 and d["vote_count"] > 0
+    }  # fmt: skip
+    assert 0 < len(kept) < len(docs)
+
+
+def test_parquet_where_filters_every_movie_table(collection: Path, tmp_path: Path) -> None:
+    docs = raw_movies(collection)
+    out = tmp_path / "pq"
+    result = cli("export", "--format", "parquet", "--where", "budget > 0", "--data-dir",
+                 str(collection), "--out", str(out), "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    kept = {i for i, d in docs.items() if d["budget"] > 0}
+    assert set(pq.read_table(out / "movies.parquet").column("id").to_pylist()) == kept
+    assert set(pq.read_table(out / "cast.parquet").column("movie_id").to_pylist()) <= kept
+    assert pq.read_metadata(out / "crew.parquet").num_rows == sum(
+        len(docs[i]["credits"]["crew"]) for i in kept
+    )
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (("--format", "jsonl", "--where", "budgt > 3"), "budgt"),
+        (("--format", "jsonl", "--where", "1=1; DROP TABLE movies"), "--where"),
+        (("--format", "jsonl", "--where", "year >"), "--where"),
+        (("--format", "xml"), "unknown format 'xml'"),
+        (("--format", "jsonl", "--preset", "arthouse"), "arthouse"),
+        (("--format", "jsonl", "--out", "{dir}/movies.txt"), ".jsonl"),
+        (("--format", "duckdb", "--out", "{dir}"), "must be a file"),
+    ],
+)
+def test_bad_input_is_one_line_and_touches_no_output(
+    collection: Path, tmp_path: Path, args: tuple[str, ...], needle: str
+) -> None:
+    out = tmp_path / "old.jsonl"
+    out.write_bytes(b"previous export\n")
+    args = tuple(a.replace("{dir}", str(tmp_path)) for a in args)
+    if "--out" not in args:
+        args += ("--out", str(out))
+    result = cli("export", *args, "--data-dir", str(collection))
+    assert result.returncode == 2, result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tmdb-collector: "), result.stderr
+    assert needle in lines[0] and "Traceback" not in result.stderr
+    assert out.read_bytes() == b"previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["old.jsonl"]
+
+
+def test_export_without_a_collection_is_one_line(tmp_path: Path) -> None:
+    result = cli("export", "--format", "parquet", "--data-dir", str(tmp_path / "none"))
+    assert result.returncode == 2
+    assert "no collection" in result.stderr and "Traceback" not in result.stderr
+    assert not (tmp_path / "none").exists()
+
+
+def test_interrupted_export_keeps_the_previous_output(collection: Path, tmp_path: Path) -> None:
+    out = tmp_path / "movies.jsonl"
+    out.write_bytes(b"previous export\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tmdb_collector", "export", "--format", "jsonl", "--quiet",
+         "--data-dir", str(collection), "--out", str(out)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not any(p.name.startswith(".tmdb-export-") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and child.poll() is None, "the export never started"
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=30)
+    assert child.returncode == 130, stderr
+    assert out.read_bytes() == b"previous export\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["movies.jsonl"]
+
+
+def test_a_failed_write_leaves_no_file_under_the_final_name(tmp_path: Path) -> None:
+    final = tmp_path / "edges.csv"
+    final.write_text("old")
+    with pytest.raises(OSError), replacing(final) as tmp:
+        tmp.write_text("half a fi")
+        raise OSError("disk full")
+    assert final.read_text() == "old"
+    assert [p.name for p in tmp_path.iterdir()] == ["edges.csv"]
