@@ -5,6 +5,7 @@ from __future__ import annotations
 import socket
 import subprocess
 import sys
+from pathlib import Path
 
 import click
 import pytest
@@ -79,3 +80,23 @@ def test_a_port_in_use_is_a_clear_error() -> None:
     assert result.returncode == 2
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_command_the_readme_shows_exists_with_its_options() -> None:
+    """README commands are what users copy: each names a real command and real options."""
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    commands = all_commands(cli)
+    shown = [
+        line.split("tmdb-collector ", 1)[1].split("#")[0].split()
+        for line in readme.splitlines()
+        if "tmdb-collector " in line and line.lstrip().startswith((".venv/bin/", "tmdb-collector"))
+    ]
+    assert len(shown) >= 5
+    for words in shown:
+        name = " ".join(w for w in words[:2] if not w.startswith("-"))
+        name = name if name in commands else words[0]
+        assert name in commands, f"README shows an unknown command: {' '.join(words)}"
+        known = {opt for p in commands[name].params for opt in p.opts} | {"--help"}
+        for word in words:
+            if word.startswith("--"):
+                assert word.split("=")[0] in known, f"README: {name} has no option {word}"
