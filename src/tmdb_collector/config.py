@@ -181,8 +181,8 @@ EXPORT_TIMEOUT_S: Final = 60.0
 OUTPUT_DIR: Final = "outputs"
 """Where exports and the network go by default, inside the data directory."""
 
-OUTPUT_CHUNK_DOCS: Final = 20_000
-"""Documents parsed per DuckDB statement: bigger is faster, up to ~150 MB of JSON in memory."""
+OUTPUT_CHUNK_DOCS: Final = 10_000
+"""Documents parsed per DuckDB statement: ~60 MB of JSON each, three in memory at a time."""
 
 OUTPUT_BATCH_ROWS: Final = 1_000
 """Documents per Arrow record batch handed to DuckDB: its unit of parallel work."""

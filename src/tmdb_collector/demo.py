@@ -11,6 +11,7 @@ from tmdb_collector.client.protocol import Credentials, parse_appends
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
+from tmdb_collector.export import outputs
 from tmdb_collector.progress import Reporter
 from tmdb_collector.simulator.process import SimulatorProcess
 
@@ -62,10 +63,9 @@ def run_demo(
         if outcome != "done":
             return 130
     echo(f"\nstore: {store.path}  (inspect it with: tmdb-collector status --data-dir {data_dir})")
-    echo(
-        "tables, DuckDB, JSONL and the actor network: not built yet (coming with `export` and "
-        "`network`)"
-    )
+    for format_ in ("parquet", "duckdb"):
+        request = outputs.ExportRequest.check(format_, data_dir)
+        echo(f"{format_}: {outputs.export(store, request)}")
     failed = sum(counts["failed"] for counts in store.counts().values())
     return 1 if failed else 0
 

@@ -53,8 +53,6 @@ def export(
     store each time; outputs appear whole or not at all)."""
     request = outputs.ExportRequest.check(format_, data_dir, out, preset, where)
     store = open_collection(data_dir)
-    counts = store.counts()
-    total = sum(counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
-    with counting("documents", total, quiet) as advance:
+    with counting("documents", outputs.documents_to_read(store, request), quiet) as advance:
         path = outputs.export(store, request, advance)
     click.echo(f"wrote {path}")

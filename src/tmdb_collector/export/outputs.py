@@ -113,31 +113,52 @@ def export(store: Store, request: ExportRequest, progress: Progress | None = Non
     request.out.parent.mkdir(parents=True, exist_ok=True)
     scratch = Path(tempfile.mkdtemp(prefix=".tmdb-export-", dir=request.out.parent))
     try:
+        if request.format == "jsonl":
+            keep = _kept_ids(store, request.condition, scratch, progress)
+            _write_jsonl(store, request.out, keep, progress)
+            return request.out
         con = tables.connect(scratch / "tables.duckdb")
         tables.build(store, con, progress)
-        if request.format == "jsonl":
-            keep = _kept_ids(con, request.condition)
+        if request.condition:
+            _keep_only(con, request.condition)
+        if request.format == "parquet":
+            _write_parquet(con, request.out)
             con.close()
-            _write_jsonl(store, request.out, keep)
         else:
-            if request.condition:
-                _keep_only(con, request.condition)
-            if request.format == "parquet":
-                _write_parquet(con, request.out)
-                con.close()
-            else:
-                _finish_duckdb(con)
-                con.close()
-                os.replace(scratch / "tables.duckdb", request.out)
+            _finish_duckdb(con)
+            con.close()
+            os.replace(scratch / "tables.duckdb", request.out)
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
     return request.out
 
 
-def _kept_ids(con: duckdb.DuckDBPyConnection, condition: str | None) -> set[int] | None:
+def documents_to_read(store: Store, request: ExportRequest) -> int:
+    """How many documents the export reads, for a progress bar."""
+    counts = store.counts()
+    movies, people = (counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
+    if request.format != "jsonl":
+        return movies + people
+    if request.condition is None:
+        return movies
+    reads = duckdb.get_table_names(f"SELECT id FROM movies WHERE {request.condition}")
+    return 2 * movies + (people if "people" in reads else 0)
+
+
+def _kept_ids(
+    store: Store, condition: str | None, scratch: Path, progress: Progress | None
+) -> set[int] | None:
+    """The ids of the movies `condition` keeps (None: all), building only the tables it
+    reads."""
     if condition is None:
         return None
-    return {row[0] for row in con.execute(f"SELECT id FROM movies WHERE {condition}").fetchall()}
+    query = f"SELECT id FROM movies WHERE {condition}"
+    con = tables.connect(scratch / "tables.duckdb")
+    try:
+        tables.build(store, con, progress, only=duckdb.get_table_names(query))
+        return {row[0] for row in con.execute(query).fetchall()}
+    finally:
+        con.close()
 
 
 def _keep_only(con: duckdb.DuckDBPyConnection, condition: str) -> None:
@@ -177,10 +198,14 @@ def _quote(text: str) -> str:
     return text.replace("'", "''")
 
 
-def _write_jsonl(store: Store, out: Path, keep: set[int] | None) -> None:
+def _write_jsonl(
+    store: Store, out: Path, keep: set[int] | None, progress: Progress | None = None
+) -> None:
     """One raw TMDb document per line (with its appends), as the old tool wrote them."""
     with replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
-        for id_, doc in store.documents("movie"):
+        for n, (id_, doc) in enumerate(store.documents("movie"), 1):
+            if progress and n % 1000 == 0:
+                progress(1000)
             if keep is not None and id_ not in keep:
                 continue
             if b"\n" in doc:  # a pretty-printed body would break the one-line-per-movie format

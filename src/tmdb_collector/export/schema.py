@@ -322,6 +322,12 @@ TABLES: tuple[Table, ...] = (
 )  # fmt: skip
 """Every table of an export, in the order the schema document lists them."""
 
+STAGED_BY = {
+    **{t.name: f.staging.name for f in LISTS for t in (f.items, f.links)},
+    COLLECTIONS.name: _COLLECTION_SEEN.name,
+}
+"""The staging table each derived table is made from."""
+
 MOVIE_KEYED = {t.name: "movie_id" for t in TABLES if t.columns[0].name == "movie_id"}
 """Tables whose rows belong to one movie: a filter on movies applies to them too."""
 

@@ -41,23 +41,29 @@ def build(
     store: Store,
     con: duckdb.DuckDBPyConnection,
     progress: Progress | None = None,
+    only: set[str] | None = None,
     chunk: int = config.OUTPUT_CHUNK_DOCS,
 ) -> None:
-    """Fill `con` with every table of `schema.TABLES` from the store's ok documents."""
-    for table in (*schema.TABLES, *schema.STAGING):
+    """Fill `con` with the tables of `schema.TABLES` (or the `only` ones, and movies) from
+    the store's ok documents."""
+    wanted = [t for t in schema.TABLES if only is None or t.name in only | {"movies"}]
+    staging = [
+        t for t in schema.STAGING if t.name in {schema.STAGED_BY.get(w.name) for w in wanted}
+    ]
+    for table in (*wanted, *staging):
         con.execute(table.create_sql())
     for kind in ("movie", "person"):
-        inserts = [
-            schema.insert_sql(t) for t in (*schema.TABLES, *schema.STAGING) if t.source == kind
-        ]
+        inserts = [schema.insert_sql(t) for t in (*wanted, *staging) if t.source == kind]
+        if not inserts:
+            continue  # people are only read when a wanted table needs them
         for rows in _chunks(store, kind, chunk):
             _load(con, kind, rows, inserts)
             if progress:
                 progress(rows.num_rows)
-    for table in schema.TABLES:
+    for table in wanted:
         if table.source == "derived":
             con.execute(schema.insert_sql(table))
-    for table in schema.STAGING:
+    for table in staging:
         con.execute(f'DROP TABLE "{table.name}"')
 
 
