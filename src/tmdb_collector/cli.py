@@ -11,6 +11,7 @@ import orjson
 from tmdb_collector import __version__, config
 from tmdb_collector.commands.crawl import crawl
 from tmdb_collector.commands.simulate import simulate
+from tmdb_collector.commands.sync import sync
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.progress import Reporter
@@ -27,6 +28,7 @@ def cli() -> None:
 
 cli.add_command(simulate)
 cli.add_command(crawl)
+cli.add_command(sync)
 
 
 @cli.command()
