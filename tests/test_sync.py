@@ -18,7 +18,13 @@ from tmdb_collector import config
 from tmdb_collector.client.protocol import Credentials
 from tmdb_collector.crawl.changes import change_window, changes_request, days_from, parse_page
 from tmdb_collector.crawl.store import Outcome, Store
-from tmdb_collector.crawl.sync import advance, days_to_read, needs_reconcile, start_day
+from tmdb_collector.crawl.sync import (
+    advance,
+    days_to_read,
+    kinds_to_sync,
+    needs_reconcile,
+    start_day,
+)
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
 
 D = date(2026, 11, 20)
@@ -251,3 +257,13 @@ def test_a_sync_starts_from_the_export_day_or_the_oldest_fetch(store: Store) -> 
     assert start_day(store, "person") == date(2026, 11, 2)  # people of that export's movies
     store.set_meta("sync_day:movie", "2026-11-09")
     assert start_day(store, "movie") == date(2026, 11, 9)
+
+
+def test_a_sync_covers_the_kinds_that_were_crawled(tmp_path: Path) -> None:
+    store = Store.open(tmp_path)
+    assert kinds_to_sync(store, None) == ["movie"]  # none: check_kind says so
+    store.set_meta("export_day:person", "2026-11-02")  # `crawl people --from export` alone
+    assert kinds_to_sync(store, None) == ["person"]
+    store.record([Outcome("movie", 1, "ok", "ok", 200, b"{}")])
+    assert kinds_to_sync(store, None) == ["movie", "person"]
+    assert kinds_to_sync(store, "movies") == ["movie"]

@@ -78,7 +78,7 @@ def sync(
             store, kind, kind_options, today=today, reconcile=reconcile, now=now
         )
         result = finish_crawl(store, kind, kind_options, plan.as_plan(), refresh, json_lines, quiet)
-        outcome = "interrupted" if result == 130 else "done"
+        outcome = "interrupted" if result == 130 else "stopped" if plan.stopped else "done"
         watermark = syncing.settle(store, plan, outcome)
         _say(plan, watermark, json_lines)
         if result == 130:
@@ -140,3 +140,19 @@ def _say(plan: syncing.SyncPlan, watermark: date, json_lines: bool) -> None:
         )
     if plan.stopped:
         click.echo(f"tmdb-collector: {plan.stopped}; run sync again to read it", err=True)
+
+
+def _reword(command: click.Command, name: str, help_text: str) -> None:
+    """Give a shared option the meaning it has for this command."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name == name:
+            param.help, param.show_default = help_text, False
+
+
+_reword(
+    sync,
+    "appends",
+    "append_to_response items, comma-separated, with --only.  [default: those the kind's "
+    "crawl used]",
+)
+_reword(sync, "refresh", "Fetch every stored id of the kinds synced again, changed or not.")

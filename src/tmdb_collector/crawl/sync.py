@@ -81,10 +81,11 @@ def advance(watermark: date, days: Sequence[date], settled: Callable[[date], boo
 
 
 def kinds_to_sync(store: Store, only: str | None) -> list[str]:
-    """`only`'s kind, or movies, and people when people were ever crawled."""
+    """`only`'s kind, or every kind that was crawled (movies when none was: `check_kind`
+    then says so)."""
     if only is not None:
         return [KINDS[only]]
-    return ["movie", "person"] if was_crawled(store, "person") else ["movie"]
+    return [kind for kind in ("movie", "person") if was_crawled(store, kind)] or ["movie"]
 
 
 def start_day(store: Store, kind: str) -> date | None:
