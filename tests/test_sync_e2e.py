@@ -126,9 +126,10 @@ def test_sync_after_one_day_then_five_equals_a_fresh_crawl(
     sim = start_sim("--movies", MOVIES, api_key=KEY)
     synced = tmp_path / "synced"
     crawl_collection(sim, synced, FIRST_DAY)
+    outside = 0
     for days in (1, 5):
         day = sim.advance(days)
-        before = crawler_counts(sim)
+        before, people_before = crawler_counts(sim), set(rows(synced, "person"))
         result = sync(sim, synced, "--json", until=day)
         assert result.returncode == 0, result.stderr
         made = delta(crawler_counts(sim), before).total()
@@ -141,13 +142,17 @@ def test_sync_after_one_day_then_five_equals_a_fresh_crawl(
         assert summaries[0]["total"] == fetched[0] and summaries[1]["total"] >= fetched[1]
         pages = sum(s["change-list requests"] for s in summaries)
         assert made == CHECK + pages + sum(s["requests"] for s in summaries)
-        assert 0 < fetched[0] < 0.1 * int(MOVIES)  # a sync, not a crawl
+        assert 0 < fetched[0] < 0.25 * int(MOVIES)  # a sync, not a crawl
+        # Scope: a person enters the collection only when a synced movie credits them.
+        assert set(rows(synced, "person")) - people_before <= credited(synced)
+        outside += sum(s.get("changed ids outside the collection", 0) for s in summaries)
         for kind in ("movie", "person"):
             assert meta(synced, f"sync_day:{kind}") == day
         fresh = tmp_path / f"fresh-{day}"
         crawl_collection(sim, fresh, day)
         assert_same_as_fresh(sim, synced, fresh)
     assert "422" not in crawler_counts(sim)  # no change window over 14 days was sent
+    assert outside > 0  # changed people no stored movie credits were listed, and left alone
 
 
 def test_a_twenty_day_gap_reconciles_with_the_export_and_converges(
