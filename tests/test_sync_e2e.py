@@ -55,15 +55,17 @@ def sync_cmd(sim: SimulatorProcess, data_dir: Path, *args: str, until: str | Non
 
 
 def sync(sim: SimulatorProcess, data_dir: Path, *args: str, until: str | None) -> Any:
-    return run(sync_cmd(sim, data_dir, *args, until=until), data_dir.parent, child_env(
-        TMDB_API_KEY=KEY), timeout=90)  # fmt: skip
+    """Run `sync` to its end, with the simulators' key in the environment."""
+    cmd = sync_cmd(sim, data_dir, *args, until=until)
+    return run(cmd, data_dir.parent, child_env(TMDB_API_KEY=KEY), timeout=90)
 
 
 def crawl_collection(sim: SimulatorProcess, data_dir: Path, day: str) -> None:
     """Crawl movies from `day`'s export, then the people of their credits."""
-    for result in (crawl(sim, data_dir, "--quiet", day=day), crawl(sim, data_dir, "--quiet",
-                                                                   kind="people")):  # fmt: skip
-        assert result.returncode == 0, result.stderr
+    movies = crawl(sim, data_dir, "--quiet", day=day)
+    assert movies.returncode == 0, movies.stderr
+    people = crawl(sim, data_dir, "--quiet", kind="people")
+    assert people.returncode == 0, people.stderr
 
 
 def events(stdout: str, name: str) -> list[dict[str, Any]]:
@@ -326,9 +328,14 @@ def crawled(tmp_path_factory: pytest.TempPathFactory) -> tuple[SimulatorProcess,
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_leaves_the_store(
-    crawled: tuple[SimulatorProcess, Path], tmp_path: Path, setup: str, args: tuple[str, ...],
+    crawled: tuple[SimulatorProcess, Path],
+    tmp_path: Path,
+    setup: str,
+    args: tuple[str, ...],
     needles: tuple[str, ...],
-) -> None:  # fmt: skip
+) -> None:
+    """Each refusal is one line and exit 2, made before any request (not even the access
+    check), and the store's records, meta and files are as they were."""
     sim, source = crawled
     data = tmp_path / "data"
     tomorrow = (datetime.now(UTC).date() + timedelta(days=1)).isoformat()

@@ -169,11 +169,12 @@ class SyncPlan:
             facts["reconciled with"] = _reconciled_text(self.reconciled)
         if self.stopped:
             facts["stopped"] = self.stopped
-        listed = self.listing.to_fetch | self.listing.already
-        return Plan(f"{self.kind} change lists", lines=len(listed), added=len(self.listing.new),
-                    facts=facts)  # fmt: skip
+        listed = len(self.listing.to_fetch | self.listing.already)
+        source = f"{self.kind} change lists"
+        return Plan(source, lines=listed, added=len(self.listing.new), facts=facts)
 
     def as_dict(self, watermark: date, outcome: str) -> dict[str, Any]:
+        """What `status` shows of the last sync: kept in meta `last_sync:{kind}`."""
         return {
             "finished": time.time(),
             "outcome": outcome,
