@@ -207,6 +207,9 @@ def plan_sync(
     days = days_to_read(plan.watermark, today)
     if needs_reconcile(plan.watermark, today, reconcile):
         plan.reconciled = reconcile_export(store, log, plan, options, days[0], now)
+        # An export older than the first day read (a reconcile before 08:00 UTC) misses ids
+        # born since, and has just marked them gone: the lists from its day name them again.
+        days = days_from(min(days[0], date.fromisoformat(plan.reconciled["day"])), today)
     asyncio.run(_read_days(store, log, plan, options, days))
     return plan
 
