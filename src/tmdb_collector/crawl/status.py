@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from tmdb_collector.crawl.store import STATES, Store
+from tmdb_collector.crawl.sync import last_sync_key, watermark_key
 
 
 def describe(store: Store) -> dict[str, Any]:
@@ -28,9 +29,9 @@ def describe(store: Store) -> dict[str, Any]:
 
 def _sync_facts(store: Store, kind: str) -> dict[str, Any]:
     """The kind's sync watermark (the last day whose changes it holds) and its last sync."""
-    last_sync = store.get_meta(f"last_sync:{kind}")
+    last_sync = store.get_meta(last_sync_key(kind))
     return {
-        "watermark": store.get_meta(f"sync_day:{kind}"),
+        "watermark": store.get_meta(watermark_key(kind)),
         "last_sync": orjson.loads(last_sync) if last_sync else None,
     }
 
