@@ -189,3 +189,16 @@ OUTPUT_BATCH_ROWS: Final = 1_000
 
 OUTPUT_MEMORY_LIMIT: Final = "1GB"
 """DuckDB's memory limit while building outputs; beyond it, DuckDB spills to disk."""
+
+# --- Keeping the copy current (SYNC_*) ---------------------------------------------------------
+
+SYNC_CHANGES_MAX_DAYS: Final = 14
+"""Longest window TMDb accepts in one change-list request (longer: HTTP 422, code 20)."""
+
+SYNC_MAX_GAP_DAYS: Final = 14
+"""A sync whose watermark is older than this also diffs the newest export against the store
+(DESIGN decision 8): over a long gap a deletion missing from the change lists grows likelier."""
+
+SYNC_OVERLAP_DAYS: Final = 1
+"""Days read again before the watermark's next day: the last day synced was still in progress
+(and TMDb's CDN serves details up to ~8 h old), so its changes are read once more."""

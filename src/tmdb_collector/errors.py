@@ -1,6 +1,6 @@
 """One error tree: every failure a caller can act on is a subclass of TmdbCollectorError."""
 
-__all__ = ["ConfigError", "CredentialsError", "TmdbCollectorError"]
+__all__ = ["ChangeListError", "ConfigError", "CredentialsError", "TmdbCollectorError"]
 
 
 class TmdbCollectorError(Exception):
@@ -17,3 +17,7 @@ class ConfigError(TmdbCollectorError):
 
 class CredentialsError(ConfigError):
     """TMDb refused the API key or token: the run stops at once (exit code 2)."""
+
+
+class ChangeListError(TmdbCollectorError):
+    """A day's change list could not be read in full: a sync stops before that day (exit 1)."""

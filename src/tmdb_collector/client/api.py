@@ -18,6 +18,7 @@ from tmdb_collector import config
 from tmdb_collector.client.protocol import (
     Answer,
     Credentials,
+    Request,
     Verdict,
     classify,
     detail_request,
@@ -87,8 +88,12 @@ class TmdbClient:
         self, kind: str, id_: int | None, appends: tuple[str, ...]
     ) -> tuple[Answer, bytes]:
         """GET one document; returns what the answer means and its raw body."""
+        return await self.send(detail_request(self.api_url, kind, id_, appends, self.credentials))
+
+    async def send(self, request: Request) -> tuple[Answer, bytes]:
+        """GET a prepared request (a document, a change-list page); what the answer means
+        and its raw body."""
         assert self._session is not None, "use TmdbClient as an async context manager"
-        request = detail_request(self.api_url, kind, id_, appends, self.credentials)
         try:
             async with self._session.get(request.url, headers=request.headers) as response:
                 body = await response.read()

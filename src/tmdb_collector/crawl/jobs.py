@@ -105,6 +105,7 @@ def plan_people(
         )
         store.set_meta("export_day:person", used.isoformat())
         return plan_from_file(store, "person", ids.read_ids(path), path.name, limit)
+    store.set_meta("people_from", "cast" if cast_only else "credits")  # the scope `sync` keeps
     people = credited_people(store, cast_only)
     added = store.add("person", itertools.islice(people, limit) if limit else people)
     return Plan(
@@ -132,6 +133,7 @@ def run(
     (refused credentials, an unreachable API) are raised after saving too."""
     if refresh:
         store.requeue(kind, None)
+    store.set_meta(f"appends:{kind}", ",".join(options.appends))  # `sync` fetches alike
     tally = Tally(kind)
     outcome = "stopped"
     try:

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from tmdb_collector.crawl.store import STATES, Store
+from tmdb_collector.crawl.sync import last_sync_key, watermark_key
 
 
 def describe(store: Store) -> dict[str, Any]:
@@ -21,8 +22,18 @@ def describe(store: Store) -> dict[str, Any]:
             "failed_by_cause": store.failures(kind),
             "export_day": store.get_meta(f"export_day:{kind}"),
             "last_run": orjson.loads(last_run) if last_run else None,
+            **_sync_facts(store, kind),
         }
     return {"store": str(store.path), "kinds": kinds}
+
+
+def _sync_facts(store: Store, kind: str) -> dict[str, Any]:
+    """The kind's sync watermark (the last day whose changes it holds) and its last sync."""
+    last_sync = store.get_meta(last_sync_key(kind))
+    return {
+        "watermark": store.get_meta(watermark_key(kind)),
+        "last_sync": orjson.loads(last_sync) if last_sync else None,
+    }
 
 
 def render(facts: dict[str, Any]) -> str:
@@ -46,4 +57,28 @@ def render(facts: dict[str, Any]) -> str:
                 f"{run['seconds']:,.0f} s ({run['ok']:,} ok, {run['gone']:,} gone, "
                 f"{run['failed']:,} failed, {run['retries']:,} retried, {run['throttled']:,} 429s)"
             )
+        lines += _sync_lines(info)
     return "\n".join(lines)
+
+
+def _sync_lines(info: dict[str, Any]) -> list[str]:
+    if not info.get("watermark"):
+        return []
+    lines = [f"  synced through {info['watermark']}"]
+    last = info.get("last_sync")
+    if last:
+        when = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(last["finished"]))
+        days = f"{last['days'][0]}..{last['days'][-1]}" if last["days"] else "no day"
+        lines[0] += (
+            f"; last sync {when}: {last['outcome']}, read {days} ({last['requests']:,} "
+            f"change-list requests), {last['fetched']:,} ids fetched again ({last['new']:,} new)"
+        )
+        if last.get("reconciled"):
+            found = last["reconciled"]
+            lines.append(
+                f"  reconciled with {found['export']}: {found['new']:,} new, "
+                f"{found['vanished']:,} no longer listed (marked gone)"
+            )
+        if last.get("stopped"):
+            lines.append(f"  stopped: {last['stopped']}")
+    return lines

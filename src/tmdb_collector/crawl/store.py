@@ -7,6 +7,7 @@ One row per (kind, id) and an explicit state machine:
     pending --err-> failed      retries ran out; fetched again at the end of the run and by
                                 the next run
     ok | gone | failed --requeue--> pending     (a refresh, or the id changed)
+    ok | failed --mark_gone--> gone             (the newest export no longer lists it)
 
 Every write is an upsert keyed by (kind, id), so replaying a batch after a crash adds nothing;
 each `record` call is one transaction, so a crash loses at most the batch being written.
@@ -90,6 +91,10 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    def transaction(self) -> contextlib.AbstractContextManager[None]:
+        """One all-or-nothing transaction, for code that keeps its own tables in this file."""
+        return self._transaction()
+
     @classmethod
     def open(cls, data_dir: str | Path) -> Store:
         return cls(Path(data_dir) / config.STORE_FILE)
@@ -164,6 +169,19 @@ class Store:
             )
             return self.db.total_changes - before
 
+    def mark_gone(self, kind: str, ids: Iterable[int], reason: str) -> int:
+        """Move ids that are ok or failed to gone without asking TMDb (the export no longer
+        lists them); returns how many moved. Pending ids are left to their fetch, and the
+        last good document is kept, as a 404 keeps it."""
+        with self._transaction():
+            before = self.db.total_changes
+            self.db.executemany(
+                "UPDATE records SET status = 'gone', reason = ?, http_status = NULL "
+                "WHERE kind = ? AND id = ? AND status IN ('ok', 'failed')",
+                ((reason, kind, i) for i in ids),
+            )
+            return self.db.total_changes - before
+
     # --- reading ---
 
     def todo(
@@ -194,6 +212,13 @@ class Store:
             (kind,),
         )
         return dict(rows.fetchall())
+
+    def first_fetched(self, kind: str) -> float | None:
+        """When the oldest stored document of a kind was fetched (Unix time), or None."""
+        row = self.db.execute(
+            "SELECT min(fetched_at) FROM records WHERE kind = ?", (kind,)
+        ).fetchone()
+        return None if row[0] is None else float(row[0])
 
     def get(self, kind: str, id_: int) -> dict[str, Any] | None:
         """The stored document of an id, or None."""

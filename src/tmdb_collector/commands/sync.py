@@ -1,0 +1,158 @@
+"""`tmdb-collector sync`: bring a collection up to date from TMDb's change lists."""
+
+from __future__ import annotations
+
+import dataclasses
+from datetime import UTC, date, datetime, time
+from pathlib import Path
+from typing import Any
+
+import click
+from click.core import ParameterSource
+
+from tmdb_collector import config
+from tmdb_collector.client.protocol import parse_appends
+from tmdb_collector.commands.crawl import common_options, crawl_options, finish_crawl
+from tmdb_collector.commands.options import parse_day
+from tmdb_collector.crawl import jobs
+from tmdb_collector.crawl import sync as syncing
+from tmdb_collector.crawl.jobs import CrawlOptions
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.errors import ConfigError
+from tmdb_collector.progress import emit
+
+DEFAULT_APPENDS = {"movie": config.MOVIE_APPENDS, "person": config.PERSON_APPENDS}
+
+
+@click.command()
+@click.option(
+    "--only",
+    type=click.Choice(sorted(syncing.KINDS)),
+    help="Sync one kind.  [default: movies, and people when they were crawled]",
+)
+@click.option(
+    "--reconcile",
+    is_flag=True,
+    help="Also diff the newest export against the store: ids new to it are fetched, ids it no "
+    f"longer lists are marked gone (done anyway after {config.SYNC_MAX_GAP_DAYS} days).",
+)
+@click.option(
+    "--until",
+    callback=parse_day,
+    metavar="YYYY-MM-DD",
+    help="Read the change lists through this day (UTC), not later.  [default: today]",
+)
+@common_options(config.MOVIE_APPENDS)
+@click.pass_context
+def sync(
+    ctx: click.Context,
+    /,
+    only: str | None,
+    reconcile: bool,
+    until: date | None,
+    refresh: bool,
+    json_lines: bool,
+    quiet: bool,
+    appends: str,
+    **common: Any,
+) -> int:
+    """Fetch what changed on TMDb since the last sync (resumable: re-run to continue).
+
+    Reads the movie and person change lists one day at a time from the last day synced, and
+    fetches the changed and new ids of the collection; a gap of over 14 days (or --reconcile)
+    also diffs the newest export against the store.
+    """
+    if _explicit(ctx) and only is None:
+        raise click.UsageError("--append applies to one kind: give --only movies or people too")
+    today, now = _today(until)
+    options = crawl_options(appends=appends, **common)
+    store = _open_collection(options.data_dir)
+    kinds = syncing.kinds_to_sync(store, only)
+    for kind in kinds:  # every refusal before any request or write
+        syncing.check_kind(store, kind, today)
+    jobs.check_access(options)
+    code = 0
+    for kind in kinds:
+        kind_options = _options_for(store, kind, options, appends if _explicit(ctx) else None)
+        plan = syncing.plan_sync(
+            store, kind, kind_options, today=today, reconcile=reconcile, now=now
+        )
+        result = finish_crawl(store, kind, kind_options, plan.as_plan(), refresh, json_lines, quiet)
+        outcome = "interrupted" if result == 130 else "stopped" if plan.stopped else "done"
+        watermark = syncing.settle(store, plan, outcome)
+        _say(plan, watermark, json_lines)
+        if result == 130:
+            return 130
+        code = max(code, result, 1 if plan.stopped else 0)
+    return code
+
+
+def _explicit(ctx: click.Context) -> bool:
+    return ctx.get_parameter_source("appends") is not ParameterSource.DEFAULT
+
+
+def _options_for(
+    store: Store, kind: str, options: CrawlOptions, explicit: str | None
+) -> CrawlOptions:
+    """The options for one kind: the appends given, else those its crawl used."""
+    text = explicit if explicit is not None else store.get_meta(f"appends:{kind}")
+    return dataclasses.replace(
+        options, appends=parse_appends(DEFAULT_APPENDS[kind] if text is None else text)
+    )
+
+
+def _today(until: date | None) -> tuple[date, datetime]:
+    """The day a sync reads through, and the moment whose newest export a reconcile takes."""
+    now = datetime.now(UTC)
+    if until is None:
+        return now.date(), now
+    if until > now.date():
+        raise ConfigError(f"--until {until} is after today ({now.date()}, UTC)")
+    return until, min(now, datetime.combine(until, time(23, 59), UTC))
+
+
+def _open_collection(data_dir: Path) -> Store:
+    """The store of `data_dir`; ConfigError, creating nothing, when there is none."""
+    if not (data_dir / config.STORE_FILE).is_file():
+        raise ConfigError(
+            f"no collection in {data_dir} to sync: crawl it first ('tmdb-collector crawl movies')"
+        )
+    return Store.open(data_dir)
+
+
+def _say(plan: syncing.SyncPlan, watermark: date, json_lines: bool) -> None:
+    """Where the watermark went, and why it stopped short of today."""
+    plural = syncing.PLURAL[plan.kind]
+    if json_lines:
+        facts = {"kind": plan.kind, "watermark": watermark.isoformat()}
+        emit(
+            {
+                "event": "synced",
+                **facts,
+                "was": plan.watermark.isoformat(),
+                "credited": plan.credited,
+            }
+        )
+    else:
+        credited = f"; {plan.credited:,} people newly credited" if plan.credited else ""
+        click.echo(
+            f"{plural}: synced through {watermark} (was {plan.watermark}){credited}", err=True
+        )
+    if plan.stopped:
+        click.echo(f"tmdb-collector: {plan.stopped}; run sync again to read it", err=True)
+
+
+def _reword(command: click.Command, name: str, help_text: str) -> None:
+    """Give a shared option the meaning it has for this command."""
+    for param in command.params:
+        if isinstance(param, click.Option) and param.name == name:
+            param.help, param.show_default = help_text, False
+
+
+_reword(
+    sync,
+    "appends",
+    "append_to_response items, comma-separated, with --only.  [default: those the kind's "
+    "crawl used]",
+)
+_reword(sync, "refresh", "Fetch every stored id of the kinds synced again, changed or not.")

@@ -1,0 +1,150 @@
+"""TMDb's change lists: the ids changed, added or deleted on a day, every page of them.
+
+`/movie/changes` and `/person/changes` take a window of at most 14 days (longer: HTTP 422,
+code 20) and list 100 ids a page. A sync asks for one day per request: a day holds ~7,000
+ids on TMDb, so a wider window could pass the 500-page cap, and a day is the unit the
+watermark moves by. Pages go through the same governor, retries and backoff as documents.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from tmdb_collector import config
+from tmdb_collector.client.api import TmdbClient
+from tmdb_collector.client.governor import Governor
+from tmdb_collector.client.protocol import Answer, Credentials, Request, Verdict, backoff
+from tmdb_collector.errors import ChangeListError, CredentialsError
+
+MAX_PAGE = 500
+"""TMDb's last page of any list (page 501 answers HTTP 400, code 22)."""
+
+MAX_429_PER_PAGE = 50
+"""429s one page may meet before they count against its tries (as for a document)."""
+
+
+# --- days and windows (pure) -------------------------------------------------------------------
+
+
+def days_from(first: date, last: date) -> list[date]:
+    """Every day from `first` through `last` (none when `first` is later)."""
+    return [first + timedelta(days=n) for n in range((last - first).days + 1)]
+
+
+def change_window(day: date) -> tuple[date, date]:
+    """The start_date and end_date that ask for `day`'s changes.
+
+    Whether TMDb's dates are inclusive is not settled (API.md section 9, question 2);
+    josh/tmdb-index asks start=d, end=d+1. That window holds all of d under either reading.
+    Under the inclusive one (the simulator's) it holds d+1 as well: those ids are read twice,
+    never missed, for a few more pages.
+    """
+    return day, day + timedelta(days=1)
+
+
+def changes_request(
+    api_url: str, kind: str, day: date, page: int, credentials: Credentials
+) -> Request:
+    """`GET {api}/{kind}/changes?start_date=..&end_date=..&page=N` with the credentials."""
+    start, end = change_window(day)
+    if (end - start).days > config.SYNC_CHANGES_MAX_DAYS:  # TMDb would answer 422, code 20
+        raise ValueError(f"a change window of {(end - start).days} days is over TMDb's limit")
+    query = urlencode({"start_date": start.isoformat(), "end_date": end.isoformat(), "page": page})
+    safe = f"{api_url.rstrip('/')}/{kind}/changes?{query}"
+    key = credentials.key_query
+    return Request(f"{safe}&{key}" if key else safe, credentials.headers(), safe)
+
+
+@dataclass(frozen=True)
+class ChangePage:
+    """The ids on one page of a change list, and how many pages the list has."""
+
+    ids: frozenset[int]
+    total_pages: int
+
+
+def parse_page(doc: dict[str, Any] | None) -> ChangePage | None:
+    """A change-list page's ids (deleted ones included: TMDb lists them with adult null), or
+    None when the document is not a change list. Null ids, seen in old change lists, are
+    dropped: there is nothing to fetch."""
+    if doc is None or not isinstance(doc.get("results"), list):
+        return None
+    total = doc.get("total_pages")
+    if type(total) is not int or total < 0:
+        return None
+    ids = (row.get("id") if isinstance(row, dict) else None for row in doc["results"])
+    return ChangePage(frozenset(i for i in ids if type(i) is int and i > 0), total)
+
+
+# --- reading (network) -------------------------------------------------------------------------
+
+
+@dataclass
+class ChangeReader:
+    """Reads whole change lists of days through a governor; `requests` counts what it sent."""
+
+    client: TmdbClient
+    governor: Governor
+    max_attempts: int = config.RETRY_MAX_ATTEMPTS
+    rng: random.Random = field(default_factory=random.Random)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    requests: int = 0
+
+    async def read_day(self, kind: str, day: date) -> set[int]:
+        """Every id in `kind`'s change list of `day`, all pages; raises ChangeListError when a
+        page cannot be read (the day is then not read at all)."""
+        first = await self._page(kind, day, 1)
+        if first.total_pages > MAX_PAGE:
+            raise ChangeListError(
+                f"the {kind} change list of {day} has {first.total_pages} pages, more than "
+                f"TMDb serves ({MAX_PAGE})"
+            )
+        pages = range(2, first.total_pages + 1)
+        found = await asyncio.gather(
+            *(self._page(kind, day, page) for page in pages), return_exceptions=True
+        )
+        ids = set(first.ids)
+        for page in found:
+            if isinstance(page, BaseException):
+                raise page
+            ids |= page.ids
+        return ids
+
+    async def _page(self, kind: str, day: date, page: int) -> ChangePage:
+        request = changes_request(self.client.api_url, kind, day, page, self.client.credentials)
+        attempts = throttled = 0
+        while True:
+            started = await self.governor.acquire()
+            answer, _ = await self.client.send(request)
+            await self.governor.release(started, answer)
+            self.requests += 1
+            found = parse_page(answer.doc) if answer.verdict is Verdict.OK else None
+            if found is not None:
+                return found
+            self._stop_if_final(answer, kind, day)
+            if answer.reason == "http_429" and throttled < MAX_429_PER_PAGE:
+                throttled += 1
+                continue
+            attempts += 1
+            if attempts >= self.max_attempts:
+                why = "not a change list" if answer.verdict is Verdict.OK else answer.reason
+                raise ChangeListError(
+                    f"the {kind} change list of {day} could not be read ({why}, {attempts} tries)"
+                )
+            await self.sleep(backoff(attempts, self.rng))
+
+    @staticmethod
+    def _stop_if_final(answer: Answer, kind: str, day: date) -> None:
+        """Raise for answers that trying again cannot change."""
+        if answer.verdict is Verdict.FATAL:
+            raise CredentialsError(answer.message)
+        if answer.verdict in (Verdict.FAILED, Verdict.GONE):
+            raise ChangeListError(
+                f"the {kind} change list of {day} was refused ({answer.message or answer.reason})"
+            )

@@ -1,0 +1,298 @@
+"""`sync`: keep a collection current from TMDb's change lists; reconcile it with an export.
+
+A kind's *watermark* (meta `sync_day:{kind}`) is the last day whose changes the store holds;
+before the first sync it is the day of the export the crawl took (changes made later that day
+are not in the export). A sync has three steps, like a crawl's plan and run:
+
+1. plan: read the change lists of every day from the watermark's (read again: the overlap)
+   through today, one day per request, every page; requeue the listed ids that belong to the
+   collection (see `synclog`). With `reconcile`, or when the watermark is over
+   SYNC_MAX_GAP_DAYS old, first diff the newest export against the store: ids it lists that
+   the store lacks are added, stored ids it no longer lists are marked gone. The gap's change
+   lists are read all the same: they alone say which stored documents changed.
+2. run: fetch every pending id, as `crawl` does (`jobs.run`: governor, retries, batches).
+3. settle: after movies, add the people their credits name who are not stored yet (as
+   `crawl people` would); then move the watermark to the last day through which every listed
+   id is ok or gone. A crash, Ctrl-C or failure leaves it where a rerun redoes the work.
+
+Scope follows the crawl: ids new to the store are taken only when the crawl took the whole
+export of the kind (meta `export_day:{kind}`); otherwise (people from movie credits, movies
+from an ids file) only ids the store already holds are fetched again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+
+import orjson
+
+from tmdb_collector import config, ids
+from tmdb_collector.client.api import TmdbClient
+from tmdb_collector.client.governor import Governor
+from tmdb_collector.crawl.changes import ChangeReader, days_from
+from tmdb_collector.crawl.jobs import CrawlOptions, Plan
+from tmdb_collector.crawl.store import STATES, Store
+from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
+from tmdb_collector.errors import ChangeListError, ConfigError
+
+KINDS = {"movies": "movie", "people": "person"}
+PLURAL = {kind: plural for plural, kind in KINDS.items()}
+
+
+def watermark_key(kind: str) -> str:
+    return f"sync_day:{kind}"
+
+
+def last_sync_key(kind: str) -> str:
+    return f"last_sync:{kind}"
+
+
+# --- rules (pure) --------------------------------------------------------------------------------
+
+
+def days_to_read(watermark: date, today: date) -> list[date]:
+    """The days a sync reads: from the watermark's (the overlap) through today."""
+    return days_from(watermark + timedelta(days=1 - config.SYNC_OVERLAP_DAYS), today)
+
+
+def needs_reconcile(watermark: date, today: date, asked: bool) -> bool:
+    """Whether the export is diffed too: when asked, or after a gap of over
+    SYNC_MAX_GAP_DAYS."""
+    return asked or (today - watermark).days > config.SYNC_MAX_GAP_DAYS
+
+
+def advance(watermark: date, days: Sequence[date], settled: Callable[[date], bool]) -> date:
+    """The new watermark: the last of `days` (read, in order) through which every day is
+    settled; `watermark` itself when the first is not. A day left unsettled (an id failed,
+    or the sync stopped) holds back every later day, so a rerun reads them all again."""
+    for day in days:
+        if not settled(day):
+            break
+        watermark = max(watermark, day)
+    return watermark
+
+
+# --- where a sync starts, and what it covers -----------------------------------------------------
+
+
+def kinds_to_sync(store: Store, only: str | None) -> list[str]:
+    """`only`'s kind, or every kind that was crawled (movies when none was: `check_kind`
+    then says so)."""
+    if only is not None:
+        return [KINDS[only]]
+    return [kind for kind in ("movie", "person") if was_crawled(store, kind)] or ["movie"]
+
+
+def start_day(store: Store, kind: str) -> date | None:
+    """The watermark; None when the kind was never crawled. Before the first sync, the
+    earliest day the crawl's data can date from: its export's day, the movie export's for
+    people taken from movie credits, the day its oldest document was fetched (a crawl from
+    an ids file). Too early only means a few more days read."""
+    if value := store.get_meta(watermark_key(kind)):
+        return date.fromisoformat(value)
+    if not was_crawled(store, kind):
+        return None
+    keys = [f"export_day:{kind}"] + (["export_day:movie"] if kind == "person" else [])
+    days = [date.fromisoformat(day) for key in keys if (day := store.get_meta(key))]
+    if (first := store.first_fetched(kind)) is not None:
+        days.append(datetime.fromtimestamp(first, UTC).date())
+    return min(days) if days else None
+
+
+def was_crawled(store: Store, kind: str) -> bool:
+    """True when the store holds ids of the kind, or its crawl took the kind's export."""
+    return bool(store.todo(kind, STATES, limit=1)) or takes_whole_export(store, kind)
+
+
+def check_kind(store: Store, kind: str, today: date) -> date:
+    """Where `kind`'s sync starts; ConfigError (before anything is written) when it was never
+    crawled, or when its watermark is after `today`."""
+    start = start_day(store, kind)
+    if start is None:
+        raise ConfigError(
+            f"no {PLURAL[kind]} to sync in {store.path.parent}: crawl them first "
+            f"('tmdb-collector crawl {PLURAL[kind]}')"
+        )
+    if start > today:
+        raise ConfigError(
+            f"the {PLURAL[kind]} are synced through {start}, after today ({today}, UTC): "
+            "check this machine's clock, or --until"
+        )
+    return start
+
+
+def takes_whole_export(store: Store, kind: str) -> bool:
+    """True when the crawl took every id of the kind's export, so new ids belong too."""
+    return store.get_meta(f"export_day:{kind}") is not None
+
+
+def credited_scope(store: Store) -> str | None:
+    """'credits' or 'cast' when the people are those of the stored movies' credits; None when
+    people were not crawled, or were crawled from the whole person export."""
+    if takes_whole_export(store, "person") or not was_crawled(store, "person"):
+        return None
+    return store.get_meta("people_from") or "credits"
+
+
+# --- plan ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class SyncPlan:
+    """What a sync's first step did for one kind: for the summary, `settle` and `status`."""
+
+    kind: str
+    watermark: date  # when the sync began
+    today: date
+    days: list[date] = field(default_factory=list)  # days whose change lists were read whole
+    stopped: str | None = None  # why the next day's list was not read
+    requests: int = 0  # change-list pages requested
+    listing: Listing = field(default_factory=Listing)
+    reconciled: dict[str, Any] | None = None
+    credited: int = 0  # people new to the store named in the synced movies' credits
+
+    def as_plan(self) -> Plan:
+        """The plan's facts in the shape a crawl's summary shows."""
+        span = f"{self.days[0]}..{self.days[-1]}" if self.days else "none"
+        facts: dict[str, Any] = {"days read": span, "change-list requests": self.requests}
+        facts["ids to fetch"] = len(self.listing.to_fetch)
+        if already := len(self.listing.already - self.listing.to_fetch):
+            facts["ids already fetched by an earlier run"] = already
+        if self.listing.out_of_scope:
+            facts["changed ids outside the collection"] = len(self.listing.out_of_scope)
+        if self.reconciled:
+            facts["reconciled with"] = _reconciled_text(self.reconciled)
+        if self.stopped:
+            facts["stopped"] = self.stopped
+        listed = len(self.listing.to_fetch | self.listing.already)
+        source = f"{self.kind} change lists"
+        return Plan(source, lines=listed, added=len(self.listing.new), facts=facts)
+
+    def as_dict(self, watermark: date, outcome: str) -> dict[str, Any]:
+        """What `status` shows of the last sync: kept in meta `last_sync:{kind}`."""
+        return {
+            "finished": time.time(),
+            "outcome": outcome,
+            "from": self.watermark.isoformat(),
+            "through": watermark.isoformat(),
+            "days": [day.isoformat() for day in self.days],
+            "requests": self.requests,
+            "fetched": len(self.listing.to_fetch),
+            "new": len(self.listing.new),
+            "out_of_scope": len(self.listing.out_of_scope),
+            "credited": self.credited,
+            "reconciled": self.reconciled,
+            "stopped": self.stopped,
+        }
+
+
+def plan_sync(
+    store: Store,
+    kind: str,
+    options: CrawlOptions,
+    *,
+    today: date,
+    reconcile: bool = False,
+    now: datetime | None = None,
+) -> SyncPlan:
+    """Read the change lists (and, when due, the newest export) and requeue what changed."""
+    plan = SyncPlan(kind, check_kind(store, kind, today), today)
+    log = ChangeLog(store)
+    log.tidy(kind, plan.watermark, today)
+    days = days_to_read(plan.watermark, today)
+    if needs_reconcile(plan.watermark, today, reconcile):
+        plan.reconciled = reconcile_export(store, log, plan, options, days[0], now)
+        # An export older than the first day read (a reconcile before 08:00 UTC) misses ids
+        # born since, and has just marked them gone: the lists from its day name them again.
+        days = days_from(min(days[0], date.fromisoformat(plan.reconciled["day"])), today)
+    asyncio.run(_read_days(store, log, plan, options, days))
+    return plan
+
+
+def reconcile_export(
+    store: Store,
+    log: ChangeLog,
+    plan: SyncPlan,
+    options: CrawlOptions,
+    day: date,
+    now: datetime | None,
+) -> dict[str, Any]:
+    """Diff the newest export against the store: its new ids are listed under `day` (when the
+    crawl took the whole export), stored ids it no longer lists are marked gone."""
+    path, used = ids.download_export(
+        options.exports_url, plan.kind, options.data_dir / "exports", None, now or _now()
+    )
+    new, vanished = diff_export(store, plan.kind, ids.read_ids(path))
+    if not takes_whole_export(store, plan.kind):
+        new = []
+    gone = store.mark_gone(plan.kind, vanished, "not_in_export")
+    log.forget(plan.kind, vanished)  # should a change list name one again, it is fetched
+    log.note(plan.kind, day, set(new), plan.today, True, plan.listing)
+    return {"export": path.name, "day": used.isoformat(), "new": len(new), "vanished": gone}
+
+
+async def _read_days(
+    store: Store, log: ChangeLog, plan: SyncPlan, options: CrawlOptions, days: list[date]
+) -> None:
+    whole_export = takes_whole_export(store, plan.kind)
+    async with TmdbClient(
+        options.api_url,
+        options.credentials,
+        connections=options.concurrency,
+        local_addr=options.local_addr,
+    ) as client:
+        reader = ChangeReader(client, Governor(options.rate, options.concurrency))
+        try:
+            for day in days:  # in order: a day that cannot be read holds back the later ones
+                try:
+                    found = await reader.read_day(plan.kind, day)
+                except ChangeListError as error:
+                    plan.stopped = str(error)
+                    return
+                log.note(plan.kind, day, found, plan.today, whole_export, plan.listing)
+                plan.days.append(day)
+        finally:
+            plan.requests = reader.requests
+
+
+# --- settle --------------------------------------------------------------------------------------
+
+
+def settle(store: Store, plan: SyncPlan, outcome: str) -> date:
+    """After the run: add newly credited people (after movies), move the watermark past every
+    settled day, remember the sync for `status`. Returns the new watermark."""
+    log = ChangeLog(store)
+    if plan.kind == "movie" and (scope := credited_scope(store)):
+        plan.credited = add_credited_people(store, log.listed_ok("movie"), scope == "cast")
+    watermark = advance(plan.watermark, plan.days, lambda day: log.settled(plan.kind, day))
+    store.set_meta(watermark_key(plan.kind), watermark.isoformat())
+    log.tidy(plan.kind, watermark, plan.today)
+    facts = plan.as_dict(watermark, outcome)
+    store.set_meta(last_sync_key(plan.kind), orjson.dumps(facts).decode())
+    return watermark
+
+
+def add_credited_people(store: Store, movie_ids: list[int], cast_only: bool) -> int:
+    """Make the people credited by these movies known (pending when new): the people a
+    `crawl people` from credits would take. Returns how many were new."""
+
+    def credited() -> Any:
+        for movie_id in movie_ids:
+            credits = (store.get("movie", movie_id) or {}).get("credits") or {}
+            for part in ("cast",) if cast_only else ("cast", "crew"):
+                yield from (row["id"] for row in credits.get(part) or ())
+
+    return store.add("person", credited())
+
+
+def _reconciled_text(facts: dict[str, Any]) -> str:
+    return f"{facts['export']}: {facts['new']:,} new, {facts['vanished']:,} no longer listed"
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
