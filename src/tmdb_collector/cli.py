@@ -11,6 +11,7 @@ import orjson
 from tmdb_collector import __version__, config
 from tmdb_collector.commands.crawl import crawl
 from tmdb_collector.commands.export import export
+from tmdb_collector.commands.network import network
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.commands.simulate import simulate
 from tmdb_collector.commands.sync import sync
@@ -30,6 +31,7 @@ def cli() -> None:
 cli.add_command(simulate)
 cli.add_command(crawl)
 cli.add_command(export)
+cli.add_command(network)
 cli.add_command(sync)
 
 

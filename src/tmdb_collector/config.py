@@ -202,3 +202,33 @@ SYNC_MAX_GAP_DAYS: Final = 14
 SYNC_OVERLAP_DAYS: Final = 1
 """Days read again before the watermark's next day: the last day synced was still in progress
 (and TMDb's CDN serves details up to ~8 h old), so its changes are read once more."""
+
+# --- The actor network (NETWORK_*) -------------------------------------------------------------
+
+NETWORK_DIR: Final = "network"
+"""Where `network` writes by default, inside OUTPUT_DIR."""
+
+NETWORK_FORMATS: Final = ("parquet", "csv", "gexf", "graphml", "neo4j")
+"""Every format the network can be written in (nodes and edges each)."""
+
+NETWORK_PAIRS_PER_PASS: Final = 40_000_000
+"""Co-credit pairs aggregated per DuckDB statement: the pairs are split by person into passes
+of about this many, so each pass's hash table stays near the memory limit instead of spilling
+most of itself (at 1 M movies, ~130 M pairs: 4 passes)."""
+
+NETWORK_MEMORY_LIMIT: Final = "1GB"
+"""DuckDB's memory limit while the network is built; beyond it, DuckDB spills to disk."""
+
+NETWORK_COMMUNITY_MEMORY_LIMIT: Final = "256MB"
+"""DuckDB's memory limit while igraph holds the graph: DuckDB hands its cache back first."""
+
+NETWORK_COMMUNITY_MAX_EDGES: Final = 20_000_000
+"""Largest graph (kept edges) that community detection runs on: igraph needs ~60 bytes an edge
+at its peak (graph, weights, Leiden's state), so 20 M edges is ~1.2 GB, within a 2 GB budget
+beside DuckDB's. Larger graphs get no community ids, and a note saying so."""
+
+NETWORK_SEED: Final = 1
+"""Seed of the community detection's random choices: the same graph gives the same ids."""
+
+NETWORK_LEIDEN_ITERATIONS: Final = 2
+"""Leiden passes over the graph (igraph's default); each costs about as much as the first."""

@@ -1,0 +1,32 @@
+"""The co-credit network: people linked by the movies they share, built in DuckDB from the
+export tables and written as Parquet, CSV, GEXF, GraphML or Neo4j import CSVs.
+
+From a notebook:
+
+    from tmdb_collector.export import tables
+    from tmdb_collector.network import NetworkOptions, build_network
+
+    con = tables.connect()                      # then tables.build(store, con)
+    summary = build_network(con, NetworkOptions(top_billed=10), Path("net"), "gexf,parquet")
+
+Nodes: person id, name, gender, popularity, known_for_department (from `people` when the
+person was crawled, else from their most recent credit), movies (distinct movies among the
+filtered credits), degree (in the kept graph), community (Leiden, numbered by size; NULL when
+not computed). Only people with at least one kept edge are nodes. Edges: source < target,
+weight = shared movies, first_year and last_year of those movies, optionally movie_ids.
+"""
+
+from tmdb_collector.network.build import NetworkSummary, build_network
+from tmdb_collector.network.files import WRITERS
+from tmdb_collector.network.options import FORMATS, ROLES, NetworkOptions, Role, check_formats
+
+__all__ = [
+    "FORMATS",
+    "ROLES",
+    "WRITERS",
+    "NetworkOptions",
+    "NetworkSummary",
+    "Role",
+    "build_network",
+    "check_formats",
+]
