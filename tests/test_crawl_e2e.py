@@ -32,7 +32,10 @@ from pathlib import Path
 from typing import IO, Any
 from urllib.parse import urlsplit
 
+import duckdb
+import networkx as nx
 import orjson
+import pyarrow.parquet as pq
 import pytest
 import zstandard
 
@@ -900,3 +903,9 @@ def test_demo_crawls_movies_and_their_people(tmp_path: Path) -> None:
             credits = orjson.loads(row.doc)["credits"]
             credited.update(c["id"] for c in credits["cast"] + credits["crew"])
     assert people == {"pending": 0, "ok": len(credited), "gone": 0, "failed": 0}
+    outputs = data / config.OUTPUT_DIR
+    assert pq.read_metadata(outputs / "parquet" / "movies.parquet").num_rows == movies["ok"]
+    con = duckdb.connect(str(outputs / "tmdb.duckdb"), read_only=True)
+    assert con.execute("SELECT count(*) FROM people").fetchone() == (len(credited),)
+    assert nx.read_gexf(outputs / "network" / "network.gexf").number_of_edges() > 0
+    assert "network.gexf" in result.stdout

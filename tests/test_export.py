@@ -316,3 +316,50 @@ def test_a_failed_write_leaves_no_file_under_the_final_name(tmp_path: Path) -> N
         raise OSError("disk full")
     assert final.read_text() == "old"
     assert [p.name for p in tmp_path.iterdir()] == ["edges.csv"]
+
+
+# --- the network command on the crawled collection -----------------------------------------------
+
+
+def cast_pairs(docs: dict[int, dict[str, Any]], top: int | None = None) -> Counter[tuple[int, int]]:
+    """Shared movies per pair of actors, counted the obvious way from the raw documents."""
+    pairs: Counter[tuple[int, int]] = Counter()
+    for doc in docs.values():
+        people = {c["id"] for c in doc["credits"]["cast"] if top is None or c["order"] < top}
+        pairs.update((a, b) for a in people for b in people if a < b)
+    return pairs
+
+
+def test_network_command_counts_what_the_documents_say(collection: Path, tmp_path: Path) -> None:
+    import networkx as nx
+
+    out = tmp_path / "net"
+    result = cli("network", "--format", "parquet,gexf,graphml,neo4j", "--top-billed", "10",
+                 "--data-dir", str(collection), "--out", str(out), "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    expected = cast_pairs(raw_movies(collection), top=10)
+    edges = pq.read_table(out / "edges.parquet").to_pylist()
+    assert {(e["source"], e["target"]): e["weight"] for e in edges} == dict(expected)
+    nodes = pq.read_table(out / "nodes.parquet").to_pylist()
+    assert {n["id"] for n in nodes} == {p for pair in expected for p in pair}
+    assert all(n["community"] is not None and n["name"] for n in nodes)
+    for reader, name in ((nx.read_gexf, "network.gexf"), (nx.read_graphml, "network.graphml")):
+        g = reader(out / name)
+        assert (g.number_of_nodes(), g.number_of_edges()) == (len(nodes), len(edges))
+    header = (out / "neo4j_relationships.csv").read_text().splitlines()[0]
+    assert header.startswith(":START_ID(Person),:END_ID(Person)")
+
+
+def test_network_bad_format_is_one_line_and_touches_no_output(
+    collection: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "net"
+    out.mkdir()
+    (out / "edges.csv").write_text("previous")
+    result = cli("network", "--format", "csv,dot", "--data-dir", str(collection),
+                 "--out", str(out))  # fmt: skip
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "unknown network format 'dot'" in lines[0], result.stderr
+    assert [p.name for p in out.iterdir()] == ["edges.csv"]
+    assert (out / "edges.csv").read_text() == "previous"

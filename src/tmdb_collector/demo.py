@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import secrets
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -11,7 +12,8 @@ from tmdb_collector.client.protocol import Credentials, parse_appends
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export import outputs
+from tmdb_collector.export import outputs, tables
+from tmdb_collector.network import NetworkOptions, build_network
 from tmdb_collector.progress import Reporter
 from tmdb_collector.simulator.process import SimulatorProcess
 
@@ -66,8 +68,22 @@ def run_demo(
     for format_ in ("parquet", "duckdb"):
         request = outputs.ExportRequest.check(format_, data_dir)
         echo(f"{format_}: {outputs.export(store, request)}")
+    echo(f"network: {_network(store, data_dir / config.OUTPUT_DIR / config.NETWORK_DIR)}")
     failed = sum(counts["failed"] for counts in store.counts().values())
     return 1 if failed else 0
+
+
+def _network(store: Store, out: Path) -> str:
+    """The actor network of the demo's collection, for Gephi (GEXF) and for code (Parquet)."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
+        con = tables.connect(Path(scratch) / "tables.duckdb")
+        tables.build(store, con, only={"cast", "crew", "people"})
+        summary = build_network(con, NetworkOptions(), out, ("parquet", "gexf"))
+        con.close()
+    return (
+        f"{summary.nodes:,} people, {summary.edges:,} edges in {out} (open network.gexf in Gephi)"
+    )
 
 
 def _fresh_store(data_dir: Path) -> None:
