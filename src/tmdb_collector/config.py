@@ -62,6 +62,9 @@ combined credits can be ~0.5 MB for a prolific person, and the edges come from m
 
 # --- The demo (DEMO_*) -----------------------------------------------------------------------
 
+DEMO_TOP_BILLED: Final = 10
+"""The demo's network links the first this many billed actors of each movie."""
+
 DEMO_MOVIES: Final = 20_000
 """Movies in the demo's simulated catalog."""
 
