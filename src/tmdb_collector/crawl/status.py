@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 
 from tmdb_collector.crawl.store import STATES, Store
+from tmdb_collector.progress import worker_lines
 
 
 def describe(store: Store) -> dict[str, Any]:
@@ -46,4 +47,6 @@ def render(facts: dict[str, Any]) -> str:
                 f"{run['seconds']:,.0f} s ({run['ok']:,} ok, {run['gone']:,} gone, "
                 f"{run['failed']:,} failed, {run['retries']:,} retried, {run['throttled']:,} 429s)"
             )
+            for worker, line in worker_lines(run.get("workers") or {}):
+                lines.append(f"    worker {worker}: {line}")
     return "\n".join(lines)
