@@ -291,6 +291,9 @@ def worker_threads(client: Client) -> int:
 async def cluster_client(fleet: Fleet) -> AsyncIterator[Client]:
     """A client of the fleet's cluster, started here (--local-workers, --ssh) or reached
     (--cluster), with at least one worker; every failure to get one is a one-line error."""
+    # Dask's own notes (a cluster that did not start, a worker restarted) would garble the
+    # progress display and the one-line errors: its errors only.
+    logging.getLogger("distributed").setLevel(logging.ERROR)
     async with contextlib.AsyncExitStack() as stack:
         try:
             if fleet.cluster:
@@ -300,8 +303,11 @@ async def cluster_client(fleet: Fleet) -> AsyncIterator[Client]:
             client = await stack.enter_async_context(
                 Client(address, asynchronous=True, timeout=fleet.timeout)
             )
-        except (OSError, TimeoutError, ValueError, RuntimeError) as exc:
-            raise ConfigError(f"cannot start or reach {fleet.describe()}: {exc}") from None
+        except TmdbCollectorError:
+            raise
+        except Exception as exc:  # Dask's and asyncssh's errors have no common base
+            reason = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+            raise ConfigError(f"cannot start or reach {fleet.describe()}: {reason}") from None
         if fleet.cluster:
             await wait_for_a_worker(client, fleet)
         yield client

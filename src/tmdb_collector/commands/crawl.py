@@ -174,6 +174,8 @@ def fleet_options(command: Callable[..., Any]) -> Callable[..., Any]:
             remote_python=remote_python,
             timeout=cluster_timeout,
         )
+        if fleet is not None:  # Dask is an extra: without it, say so before any request
+            from tmdb_collector import distributed  # noqa: F401
         return command(*args, fleet=fleet, local_addr=local_addr, **kwargs)
 
     for option in reversed(FLEET_OPTIONS):

@@ -46,8 +46,9 @@ class Fleet:
         if self.cluster:
             return f"Dask scheduler {self.cluster}"
         if self.ssh_hosts:
+            many = len(self.ssh_hosts)
             first = self.ssh_hosts[0].host
-            return f"{len(self.ssh_hosts)} machines over ssh (the scheduler on {first})"
+            return f"{many} machine{'s' * (many > 1)} over ssh (the scheduler on {first})"
         sources = f" ({', '.join(self.binds)})" if self.binds else ""
         return f"{self.local_workers} local Dask workers{sources}"
 
