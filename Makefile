@@ -30,6 +30,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/crawl_throughput.py
 	$(BIN)/python bench/crawl_rate_limited.py
 	$(BIN)/python bench/crawl_memory.py
+	$(BIN)/python bench/fleet_scaling.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -52,7 +52,7 @@ from tmdb_collector.client.protocol import Credentials
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.store import Store
-from tmdb_collector.distributed import PLUGIN
+from tmdb_collector.distributed import PLUGIN, EgressPlugin, WorkerSettings
 from tmdb_collector.errors import CredentialsError
 from tmdb_collector.progress import Reporter
 from tmdb_collector.simulator.process import SimulatorProcess
@@ -388,6 +388,12 @@ def test_a_running_scheduler_gets_the_key_in_memory_only(
     # The plugin that carried the key has left the scheduler.
     plugins = client.run_on_scheduler(lambda dask_scheduler: list(dask_scheduler.worker_plugins))
     assert PLUGIN not in plugins
+
+
+def test_what_goes_to_dask_shows_no_credential() -> None:
+    settings = WorkerSettings("movie", "http://127.0.0.1:9/3", Credentials(token=CANARY), 35, 20)
+    for thing in (settings, EgressPlugin(settings), Credentials(api_key=CANARY)):
+        assert CANARY not in repr(thing) and CANARY not in str(thing)
 
 
 def test_the_key_never_appears_in_a_fleet_crawls_output_or_files(

@@ -27,7 +27,7 @@ import threading
 import time
 import uuid
 from collections.abc import AsyncIterator, Awaitable, Coroutine
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from tmdb_collector import config
@@ -117,6 +117,8 @@ class Egress:
         self._call(self.client.__aexit__(None, None, None))
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
+        if not self.thread.is_alive():
+            self.loop.close()
 
     def _call(self, work: Coroutine[Any, Any, T]) -> T:
         return asyncio.run_coroutine_threadsafe(work, self.loop).result()
@@ -184,7 +186,7 @@ async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fle
         await start_workers(client, settings)
         try:
             for states in (("pending",), ("failed",)):
-                await Pass(client, store, tally, settings.rate, fleet.chunk_size).run(states)
+                await Pass(client, store, tally, states, settings.rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 await client.unregister_worker_plugin(PLUGIN)  # credentials leave it
@@ -207,55 +209,61 @@ def worker_settings(kind: str, options: CrawlOptions, fleet: Fleet) -> WorkerSet
 
 @dataclass
 class Pass:
-    """One pass over the ids of some states, in a bounded window of chunks."""
+    """One pass over the ids in `states`: chunks submitted in a bounded window, recorded as
+    they come back."""
 
     client: Client
     store: Store
     tally: Tally
+    states: tuple[str, ...]
     rate: float
     fixed_size: int | None = None
+    in_flight: dict[asyncio.Future[Chunk], Future[Chunk]] = field(default_factory=dict)
+    left: int = 0  # ids of the pass not yet submitted
+    after: int = -1  # the last id submitted: the store is read from there on
+    token: str = field(default_factory=lambda: uuid.uuid4().hex[:8])  # keys unique per pass
 
-    async def run(self, states: tuple[str, ...]) -> None:
-        kind = self.tally.kind
-        left = sum(self.store.counts().get(kind, {}).get(s, 0) for s in states)
-        after, token = -1, uuid.uuid4().hex[:8]
-        in_flight: dict[asyncio.Future[Chunk], Future[Chunk]] = {}
+    async def run(self) -> None:
+        counts = self.store.counts().get(self.tally.kind, {})
+        self.left = sum(counts.get(state, 0) for state in self.states)
         try:
-            while True:
-                threads = worker_threads(self.client)
-                while len(in_flight) < config.FLEET_CHUNKS_PER_WORKER * threads:
-                    size = chunk_size(self.rate, threads, left, self.fixed_size)
-                    ids = self.store.todo(kind, states, after, limit=size)
-                    if not ids:
-                        break
-                    after, left = ids[-1], left - len(ids)
-                    key = f"tmdb-{kind}-{states[0]}-{ids[0]}-{ids[-1]}-{token}"
-                    future = self.client.submit(fetch_chunk, ids, key=key)
-                    in_flight[asyncio.ensure_future(future)] = future
-                if not in_flight:
-                    return
-                done, _ = await asyncio.wait(in_flight, return_when=asyncio.FIRST_COMPLETED)
+            while self.fill():
+                done, _ = await asyncio.wait(self.in_flight, return_when=asyncio.FIRST_COMPLETED)
                 for arrived in done:
-                    in_flight.pop(arrived).release()
+                    self.in_flight.pop(arrived).release()
                     self.record(chunk_of(arrived))
         except asyncio.CancelledError:  # Ctrl-C: save what the workers have fetched
-            await self.drain(in_flight)
+            await self.drain()
             raise
         finally:
-            for waiting in in_flight:
+            for waiting in self.in_flight:
                 waiting.cancel()
-            if in_flight:
-                with contextlib.suppress(Exception):
-                    await self.client.cancel(list(in_flight.values()))
+            with contextlib.suppress(Exception):
+                await self.client.cancel(list(self.in_flight.values()))
 
-    async def drain(self, in_flight: dict[asyncio.Future[Chunk], Future[Chunk]]) -> None:
+    def fill(self) -> bool:
+        """Submit chunks until the window is full or no id is left; whether any is out."""
+        threads = worker_threads(self.client)
+        while len(self.in_flight) < config.FLEET_CHUNKS_PER_WORKER * threads:
+            size = chunk_size(self.rate, threads, self.left, self.fixed_size)
+            ids = self.store.todo(self.tally.kind, self.states, self.after, limit=size)
+            if not ids:
+                break
+            self.after, self.left = ids[-1], self.left - len(ids)
+            # The key is what the dashboard shows: what and which ids, nothing secret.
+            key = f"tmdb-{self.tally.kind}-{self.states[0]}-{ids[0]}-{ids[-1]}-{self.token}"
+            future = self.client.submit(fetch_chunk, ids, key=key)
+            self.in_flight[asyncio.ensure_future(future)] = future
+        return bool(self.in_flight)
+
+    async def drain(self) -> None:
         """Ask the workers to stop taking ids, and record the chunks that come back within
         FLEET_DRAIN_S (their ids not started stay pending)."""
         with contextlib.suppress(Exception):
             await self.client.run(stop_fetching)
-            done, _ = await asyncio.wait(in_flight, timeout=config.FLEET_DRAIN_S)
+            done, _ = await asyncio.wait(self.in_flight, timeout=config.FLEET_DRAIN_S)
             for arrived in done:
-                in_flight.pop(arrived).release()
+                self.in_flight.pop(arrived).release()
                 with contextlib.suppress(Exception):
                     self.record(arrived.result())
 
