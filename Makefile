@@ -10,7 +10,7 @@ STAMP := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,fleet]'
 	touch $(STAMP)
 
 demo: $(STAMP)
@@ -31,6 +31,8 @@ bench: $(STAMP)
 	$(BIN)/python bench/crawl_rate_limited.py
 	$(BIN)/python bench/crawl_memory.py
 	$(BIN)/python bench/sync_cost.py
+	$(BIN)/python bench/fleet_scaling.py
+	$(BIN)/python bench/outputs_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

@@ -103,6 +103,60 @@ RETRY_AFTER_FLOOR_S: Final = 1.0
 RETRY_AFTER_CAP_S: Final = 60.0
 """Longest pause after a 429, even if Retry-After says more."""
 
+# --- A fleet of machines on Dask (FLEET_*) ---------------------------------------------------
+
+CLUSTER_ENV: Final = "TMDB_CLUSTER"
+"""Environment variable for `--cluster`: a running Dask scheduler, tcp://HOST:8786 or tls://..."""
+
+SSH_HOSTS_ENV: Final = "TMDB_SSH_HOSTS"
+"""Environment variable for `--ssh`: a hosts file, one machine per line, the first also runs
+the scheduler."""
+
+LOCAL_WORKERS_ENV: Final = "TMDB_LOCAL_WORKERS"
+"""Environment variable for `--local-workers`: a Dask cluster of N processes on this machine."""
+
+BIND_ENV: Final = "TMDB_BIND"
+"""Environment variable for `--bind` (source addresses); a `dask worker` started with it set
+to one address sends its requests from that address."""
+
+CHUNK_SIZE_ENV: Final = "TMDB_CHUNK_SIZE"
+"""Environment variable for `--chunk-size` (ids per task sent to a worker)."""
+
+REMOTE_PYTHON_ENV: Final = "TMDB_REMOTE_PYTHON"
+"""Environment variable for `--remote-python`: the Python of tmdb-collector on `--ssh` hosts."""
+
+CLUSTER_TIMEOUT_ENV: Final = "TMDB_CLUSTER_TIMEOUT"
+"""Environment variable for `--cluster-timeout`."""
+
+FLEET_CLUSTER_TIMEOUT_S: Final = 10.0
+"""How long to try to reach a Dask scheduler, and to wait for its first worker to join."""
+
+FLEET_SCHEDULER_PORT: Final = 8786
+"""Port of the scheduler `--ssh` starts (Dask's usual one), so workers started by hand find it."""
+
+FLEET_CHUNK_SECONDS: Final = 15.0
+"""A chunk holds about this many seconds of a worker's requests at `--rate`: long enough that
+the round trip to the scheduler is noise, short enough that a lost worker costs little."""
+
+FLEET_CHUNK_MIN: Final = 10
+"""Fewest ids in a chunk, even at the end of a pass (where chunks shrink so that workers finish
+together)."""
+
+FLEET_CHUNK_MAX: Final = 5_000
+"""Most ids in a chunk, whatever the rate: a chunk's documents travel to the driver at once."""
+
+FLEET_CHUNKS_PER_WORKER: Final = 2
+"""Chunks submitted per worker at a time (one fetching, one waiting): the window that keeps
+the driver's memory flat over millions of ids."""
+
+FLEET_DRAIN_S: Final = 30.0
+"""On Ctrl-C, how long the driver waits for the workers to finish the requests they have
+started and send back their chunks, to be saved."""
+
+FLEET_TAIL_SPLIT: Final = 2
+"""Near the end of a pass a chunk is at most 1/(this x workers) of what is left to submit, so
+the last chunks are small and no worker is left fetching alone for long."""
+
 # --- Simulator (SIM_*) ---------------------------------------------------------------------
 
 SIM_HOST: Final = "127.0.0.1"

@@ -12,7 +12,14 @@ from typing import Any, Literal
 
 import orjson
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeRemainingColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeRemainingColumn,
+)
 from rich.table import Table
 
 from tmdb_collector.crawl.scheduler import Tally
@@ -60,6 +67,7 @@ class Reporter:
         )
         with Progress(*columns, console=self.console, transient=False) as bar:
             task = bar.add_task(PLURAL[tally.kind], total=tally.total or None, detail="")
+            rows: dict[str, TaskID] = {}  # a fleet's workers, one row each
             try:
                 while True:
                     bar.update(
@@ -68,9 +76,11 @@ class Reporter:
                         completed=tally.done,
                         detail=_detail(tally, self.rate(tally)),
                     )
+                    _show_workers(bar, rows, tally)
                     await asyncio.sleep(0.25)
             finally:
                 bar.update(task, completed=tally.done, detail=_detail(tally, self.rate(tally)))
+                _show_workers(bar, rows, tally)
 
     def summary(self, tally: Tally, outcome: str, extra: dict[str, Any] | None = None) -> None:
         """The one-screen account of a finished (or stopped) crawl."""
@@ -93,9 +103,32 @@ class Reporter:
             table.add_row(
                 "retry causes", ", ".join(f"{k} {v}" for k, v in tally.reasons.most_common())
             )
+        for worker, line in worker_lines(tally.by_worker()):
+            table.add_row(f"worker {worker}", line)
         for label, value in (extra or {}).items():
             table.add_row(label, str(value))
         self.console.print(table)
+
+
+def worker_lines(workers: dict[str, dict[str, float]]) -> list[tuple[str, str]]:
+    """A fleet's workers (egress IPs), each with its requests, rate while fetching and 429s."""
+    return [
+        (
+            name,
+            f"{int(w['requests']):,} requests, {w['req_per_s']:,.1f} req/s while fetching, "
+            f"{int(w['throttled']):,} 429s, {int(w['chunks']):,} chunks",
+        )
+        for name, w in workers.items()
+    ]
+
+
+def _show_workers(bar: Progress, rows: dict[str, TaskID], tally: Tally) -> None:
+    for name, w in tally.by_worker().items():
+        if name not in rows:
+            rows[name] = bar.add_task(f"  {name}", total=None, detail="")
+        done = int(w["ok"] + w["gone"] + w["failed"])
+        line = f"{w['req_per_s']:,.1f} req/s · 429s {int(w['throttled']):,}"
+        bar.update(rows[name], completed=done, detail=line)
 
 
 def _detail(tally: Tally, rate: float) -> str:

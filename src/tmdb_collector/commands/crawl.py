@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -12,7 +14,9 @@ import click
 
 from tmdb_collector import config
 from tmdb_collector.commands.options import parse_day
+from tmdb_collector.crawl import fleet as fleets
 from tmdb_collector.crawl import jobs
+from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.jobs import CrawlOptions, Plan
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
@@ -89,6 +93,96 @@ def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Calla
     return decorate
 
 
+FLEET_OPTIONS = [
+    click.option(
+        "--cluster",
+        envvar=config.CLUSTER_ENV,
+        metavar="tcp://HOST:PORT",
+        help="Crawl on a running Dask scheduler's workers, one per egress IP "
+        f"(${config.CLUSTER_ENV}).",
+    ),
+    click.option(
+        "--ssh",
+        envvar=config.SSH_HOSTS_ENV,
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="HOSTS_FILE",
+        help="Start a Dask cluster over ssh: one [user@]host a line, one worker each; the "
+        f"first also runs the scheduler (${config.SSH_HOSTS_ENV}).",
+    ),
+    click.option(
+        "--local-workers",
+        envvar=config.LOCAL_WORKERS_ENV,
+        type=click.IntRange(1, 64),
+        metavar="N",
+        help=f"Start a Dask cluster of N processes on this machine (${config.LOCAL_WORKERS_ENV}).",
+    ),
+    click.option(
+        "--bind",
+        envvar=config.BIND_ENV,
+        metavar="IP[,IP...]",
+        help="Send from these addresses of this machine: the crawl from the one given; with "
+        f"several, one local worker from each (${config.BIND_ENV}).",
+    ),
+    click.option(
+        "--chunk-size",
+        envvar=config.CHUNK_SIZE_ENV,
+        type=click.IntRange(1, config.FLEET_CHUNK_MAX),
+        help=f"With a fleet: ids per task.  [default: ~{config.FLEET_CHUNK_SECONDS:g} s of "
+        f"requests at --rate] (${config.CHUNK_SIZE_ENV})",
+    ),
+    click.option(
+        "--remote-python",
+        envvar=config.REMOTE_PYTHON_ENV,
+        metavar="PATH",
+        help="With --ssh: the Python that has tmdb-collector on the hosts "
+        f"(${config.REMOTE_PYTHON_ENV}).",
+    ),
+    click.option(
+        "--cluster-timeout",
+        envvar=config.CLUSTER_TIMEOUT_ENV,
+        default=config.FLEET_CLUSTER_TIMEOUT_S,
+        show_default=True,
+        type=click.FloatRange(0.5),
+        help="Seconds to reach the scheduler, and for its first worker to join "
+        f"(${config.CLUSTER_TIMEOUT_ENV}).",
+    ),
+]
+
+
+def fleet_options(command: Callable[..., Any]) -> Callable[..., Any]:
+    """Where a crawl runs (this process, or a Dask fleet), checked before anything starts;
+    the command gets `fleet` (a Fleet, or None) and `local_addr` (this process's source)."""
+
+    @functools.wraps(command)
+    def checked(
+        *args: Any,
+        cluster: str | None,
+        ssh: Path | None,
+        local_workers: int | None,
+        bind: str | None,
+        chunk_size: int | None,
+        remote_python: str | None,
+        cluster_timeout: float,
+        **kwargs: Any,
+    ) -> Any:
+        fleet, local_addr = fleets.choose(
+            cluster,
+            ssh,
+            local_workers,
+            bind,
+            chunk_size=chunk_size,
+            remote_python=remote_python,
+            timeout=cluster_timeout,
+        )
+        if fleet is not None:  # Dask is an extra: without it, say so before any request
+            from tmdb_collector import distributed  # noqa: F401
+        return command(*args, fleet=fleet, local_addr=local_addr, **kwargs)
+
+    for option in reversed(FLEET_OPTIONS):
+        checked = option(checked)
+    return checked
+
+
 def crawl_options(
     data_dir: Path, api_url: str, exports_url: str, rate: float, concurrency: int, appends: str
 ) -> CrawlOptions:
@@ -118,12 +212,15 @@ def finish_crawl(
     refresh: bool,
     json_lines: bool,
     quiet: bool,
+    fleet: Fleet | None = None,
 ) -> int:
-    """Run a planned crawl, print its summary; the exit code (0, 1 if ids failed, 130)."""
+    """Run a planned crawl (on `fleet`, if given), print its summary; the exit code (0, 1 if
+    ids failed, 130)."""
     reporter = Reporter("json" if json_lines else "quiet" if quiet else "bar")
-    tally, outcome = jobs.run(store, kind, options, reporter, refresh=refresh)
+    tally, outcome = jobs.run(store, kind, options, reporter, refresh=refresh, fleet=fleet)
     failed_now = store.counts().get(kind, {}).get("failed", 0)
-    reporter.summary(tally, outcome, {**plan.as_dict(), "failed ids in the store": failed_now})
+    facts = {**plan.as_dict(), "failed ids in the store": failed_now}
+    reporter.summary(tally, outcome, facts | ({"fleet": fleet.describe()} if fleet else {}))
     if outcome == "interrupted":
         click.echo(
             "tmdb-collector: interrupted; what was fetched is saved, run the same "
@@ -154,6 +251,7 @@ def crawl() -> None:
 )
 @click.option("--limit", type=click.IntRange(1), help="Only the first N ids (a trial run).")
 @common_options(config.MOVIE_APPENDS)
+@fleet_options
 def movies(
     day: date | None,
     ids_file: Path | None,
@@ -161,16 +259,18 @@ def movies(
     refresh: bool,
     json_lines: bool,
     quiet: bool,
+    fleet: Fleet | None,
+    local_addr: str | None,
     **common: Any,
 ) -> int:
     """Fetch every movie of TMDb's daily export (or of --ids-file), with its credits."""
     if day and ids_file:
         raise click.UsageError("--date and --ids-file are two sources: give one")
-    options = crawl_options(**common)
+    options = replace(crawl_options(**common), local_addr=local_addr)
     jobs.check_access(options)
     store = Store.open(options.data_dir)
     plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
-    return finish_crawl(store, "movie", options, plan, refresh, json_lines, quiet)
+    return finish_crawl(store, "movie", options, plan, refresh, json_lines, quiet, fleet)
 
 
 @crawl.command()
@@ -185,6 +285,7 @@ def movies(
 @click.option("--cast-only", is_flag=True, help="With --from credits: cast, not crew.")
 @click.option("--limit", type=click.IntRange(1), help="Only the first N people (a trial run).")
 @common_options(config.PERSON_APPENDS)
+@fleet_options
 def people(
     source: str,
     cast_only: bool,
@@ -192,11 +293,13 @@ def people(
     refresh: bool,
     json_lines: bool,
     quiet: bool,
+    fleet: Fleet | None,
+    local_addr: str | None,
     **common: Any,
 ) -> int:
     """Fetch the people of the stored movies (or of the person export)."""
-    options = crawl_options(**common)
+    options = replace(crawl_options(**common), local_addr=local_addr)
     jobs.check_access(options)
     store = Store.open(options.data_dir)
     plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
-    return finish_crawl(store, "person", options, plan, refresh, json_lines, quiet)
+    return finish_crawl(store, "person", options, plan, refresh, json_lines, quiet, fleet)

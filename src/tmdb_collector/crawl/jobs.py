@@ -22,6 +22,7 @@ from tmdb_collector import config, ids
 from tmdb_collector.client.api import TmdbClient
 from tmdb_collector.client.governor import Governor
 from tmdb_collector.client.protocol import Credentials
+from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.scheduler import Crawl, Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.progress import Reporter
@@ -126,18 +127,24 @@ def credited_people(store: Store, cast_only: bool = False) -> Iterator[int]:
 
 
 def run(
-    store: Store, kind: str, options: CrawlOptions, reporter: Reporter, refresh: bool = False
+    store: Store,
+    kind: str,
+    options: CrawlOptions,
+    reporter: Reporter,
+    refresh: bool = False,
+    fleet: Fleet | None = None,
 ) -> tuple[Tally, str]:
-    """Fetch every pending (then failed) id of `kind`; returns the tally and how it ended:
-    "done", or "interrupted" (Ctrl-C: what was fetched is saved). Errors that stop a run
-    (refused credentials, an unreachable API) are raised after saving too."""
+    """Fetch every pending (then failed) id of `kind`, in this process or on `fleet`; returns
+    the tally and how it ended: "done", or "interrupted" (Ctrl-C: what was fetched is saved).
+    Errors that stop a run (refused credentials, an unreachable API) are raised after saving
+    too."""
     if refresh:
         store.requeue(kind, None)
     store.set_meta(f"appends:{kind}", ",".join(options.appends))  # `sync` fetches alike
     tally = Tally(kind)
     outcome = "stopped"
     try:
-        asyncio.run(_run(store, tally, options, reporter))
+        asyncio.run(_run(store, tally, options, reporter, fleet))
         outcome = "done"
     except KeyboardInterrupt:
         outcome = "interrupted"
@@ -146,7 +153,28 @@ def run(
     return tally, outcome
 
 
-async def _run(store: Store, tally: Tally, options: CrawlOptions, reporter: Reporter) -> None:
+async def _run(
+    store: Store,
+    tally: Tally,
+    options: CrawlOptions,
+    reporter: Reporter,
+    fleet: Fleet | None = None,
+) -> None:
+    follower = asyncio.create_task(reporter.follow(tally))
+    try:
+        if fleet is None:
+            await _crawl_here(store, tally, options)
+        else:
+            from tmdb_collector import distributed  # Dask, an optional extra: only when asked
+
+            settings = distributed.worker_settings(tally.kind, options, fleet)
+            await distributed.crawl(store, tally, settings, fleet)
+    finally:
+        follower.cancel()
+        await asyncio.gather(follower, return_exceptions=True)
+
+
+async def _crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
     async with TmdbClient(
         options.api_url,
         options.credentials,
@@ -154,13 +182,7 @@ async def _run(store: Store, tally: Tally, options: CrawlOptions, reporter: Repo
         local_addr=options.local_addr,
     ) as client:
         governor = Governor(options.rate, options.concurrency)
-        crawl = Crawl(store, tally.kind, client, governor, options.appends, tally=tally)
-        follower = asyncio.create_task(reporter.follow(crawl.tally))
-        try:
-            await crawl.run()
-        finally:
-            follower.cancel()
-            await asyncio.gather(follower, return_exceptions=True)
+        await Crawl(store, tally.kind, client, governor, options.appends, tally=tally).run()
 
 
 def check_access(options: CrawlOptions) -> None:

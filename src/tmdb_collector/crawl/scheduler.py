@@ -13,7 +13,7 @@ import asyncio
 import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterable
 from dataclasses import dataclass, field
 
 from tmdb_collector import config
@@ -41,6 +41,8 @@ class Tally:
     throttled: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # retried requests, by class
     started: float = field(default_factory=time.time)
+    workers: dict[str, Counter[str]] = field(default_factory=dict)  # a fleet's, by egress
+    failed_now: set[int] = field(default_factory=set, repr=False)  # failed in this run so far
 
     @property
     def done(self) -> int:
@@ -59,6 +61,43 @@ class Tally:
             "throttled": self.throttled,
             "reasons": dict(self.reasons),
             "seconds": round(time.time() - self.started, 3),
+        } | ({"workers": self.by_worker()} if self.workers else {})
+
+    def count(self, outcome: Outcome) -> None:
+        """Count an id's final outcome; an id that failed earlier in this run and is tried
+        again (the end-of-run pass) moves from failed to its new outcome, so it counts once."""
+        if outcome.id in self.failed_now:
+            self.failed_now.discard(outcome.id)
+            self.failed -= 1
+        if outcome.status == "ok":
+            self.ok += 1
+        elif outcome.status == "gone":
+            self.gone += 1
+        else:
+            self.failed += 1
+            self.failed_now.add(outcome.id)
+
+    def add_requests(self, other: Tally, worker: str | None = None, seconds: float = 0.0) -> None:
+        """Add another tally's requests, retries and 429s (a fleet worker's chunk) to this one,
+        and to `worker`'s own counters."""
+        self.requests += other.requests
+        self.retries += other.retries
+        self.throttled += other.throttled
+        self.reasons.update(other.reasons)
+        if worker is not None:
+            mine = self.workers.setdefault(worker, Counter())
+            mine.update(requests=other.requests, throttled=other.throttled, chunks=1)
+            mine.update(ok=other.ok, gone=other.gone, failed=other.failed, retries=other.retries)
+            mine["busy_ms"] += round(seconds * 1000)
+
+    def by_worker(self) -> dict[str, dict[str, float]]:
+        """Per worker (egress IP): its counters and its requests/s while it was fetching."""
+        return {
+            name: {
+                **{k: v for k, v in counts.items() if k != "busy_ms"},
+                "req_per_s": round(1000 * counts["requests"] / max(1, counts["busy_ms"]), 2),
+            }
+            for name, counts in sorted(self.workers.items())
         }
 
 
@@ -78,11 +117,18 @@ class Crawl:
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     tally: Tally = field(default_factory=lambda: Tally(""))
     _batch: list[Outcome] = field(default_factory=list, init=False)
-    _unreachable: int = field(default=0, init=False)
-    _failed_now: set[int] = field(default_factory=set, init=False)
 
     def __post_init__(self) -> None:
         self.tally.kind = self.kind
+        self.fetcher = Fetcher(
+            self.kind,
+            self.client,
+            self.governor,
+            self.appends,
+            self.max_attempts,
+            self.rng,
+            self.sleep,
+        )
 
     async def run(self) -> Tally:
         counts = self.store.counts().get(self.kind, {})
@@ -131,25 +177,47 @@ class Crawl:
 
     async def _work(self, queue: asyncio.Queue[int | None]) -> None:
         while (id_ := await queue.get()) is not None:
-            outcome = await self._fetch(id_)
-            self._count(outcome)
+            outcome = await self.fetcher.fetch(id_, self.tally)
+            self.tally.count(outcome)
             self._batch.append(outcome)
             if len(self._batch) >= self.batch_size:
                 self.flush()
 
-    def _count(self, outcome: Outcome) -> None:
-        if outcome.id in self._failed_now:  # failed earlier in this run, now tried again
-            self._failed_now.discard(outcome.id)
-            self.tally.failed -= 1
-        if outcome.status == "ok":
-            self.tally.ok += 1
-        elif outcome.status == "gone":
-            self.tally.gone += 1
-        else:
-            self.tally.failed += 1
-            self._failed_now.add(outcome.id)
 
-    async def _fetch(self, id_: int) -> Outcome:
+@dataclass
+class Fetcher:
+    """Fetches ids of one kind to their final outcomes, with retries, through one governor;
+    the crawl over a store uses one, and so does each worker of a fleet (which has no store:
+    its driver records what it returns)."""
+
+    kind: str
+    client: TmdbClient
+    governor: Governor
+    appends: tuple[str, ...] = ()
+    max_attempts: int = config.RETRY_MAX_ATTEMPTS
+    rng: random.Random = field(default_factory=random.Random)
+    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    stopping: bool = False  # set from another thread: fetch_all takes no more ids
+    _unreachable: int = field(default=0, init=False)
+
+    async def fetch_all(self, ids: Iterable[int], tally: Tally) -> list[Outcome]:
+        """The final outcome of each of `ids`, fetched up to the governor's cap at a time and
+        counted into `tally`; nothing is recorded (a fleet worker's chunk). Once `stopping`
+        is set, only the ids already started are finished: the rest stay pending."""
+        todo, outcomes = iter(ids), []
+
+        async def work() -> None:
+            for id_ in todo:  # one shared iterator: each worker takes the next id
+                if self.stopping:
+                    return
+                outcome = await self.fetch(id_, tally)
+                tally.count(outcome)
+                outcomes.append(outcome)
+
+        await asyncio.gather(*(work() for _ in range(self.governor.max_in_flight)))
+        return outcomes
+
+    async def fetch(self, id_: int, tally: Tally) -> Outcome:
         """One id, retried up to max_attempts times, to a final outcome.
 
         A 429 is about our pace, not about the id: it does not use up the id's tries (the
@@ -160,7 +228,7 @@ class Crawl:
             started = await self.governor.acquire()
             answer, body = await self.client.fetch(self.kind, id_, self.appends)
             await self.governor.release(started, answer)
-            self.tally.requests += 1
+            tally.requests += 1
             self._check_reachable(answer.reason)
             if answer.verdict is Verdict.OK:
                 return Outcome(self.kind, id_, "ok", "ok", 200, body)
@@ -170,9 +238,9 @@ class Crawl:
                 raise CredentialsError(answer.message)
             if answer.verdict is Verdict.FAILED:
                 return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
-            self.tally.retries += 1
-            self.tally.reasons[answer.reason] += 1
-            self.tally.throttled += answer.reason == "http_429"
+            tally.retries += 1
+            tally.reasons[answer.reason] += 1
+            tally.throttled += answer.reason == "http_429"
             if answer.reason == "http_429" and throttled < MAX_429_PER_ID:
                 throttled += 1
                 continue

@@ -9,6 +9,7 @@ import orjson
 
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.sync import last_sync_key, watermark_key
+from tmdb_collector.progress import worker_lines
 
 
 def describe(store: Store) -> dict[str, Any]:
@@ -57,6 +58,8 @@ def render(facts: dict[str, Any]) -> str:
                 f"{run['seconds']:,.0f} s ({run['ok']:,} ok, {run['gone']:,} gone, "
                 f"{run['failed']:,} failed, {run['retries']:,} retried, {run['throttled']:,} 429s)"
             )
+            for worker, line in worker_lines(run.get("workers") or {}):
+                lines.append(f"    worker {worker}: {line}")
         lines += _sync_lines(info)
     return "\n".join(lines)
 
