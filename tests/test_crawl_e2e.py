@@ -338,6 +338,23 @@ def test_hostile_faults_lose_nothing(start_sim: StartSim, tmp_path: Path) -> Non
 # --- 2. crash safety -----------------------------------------------------------------------------
 
 
+def wait_for_stored(data_dir: Path, target: int, proc: subprocess.Popen[str]) -> None:
+    """Until the store holds `target` ids ok or gone (or the crawl ends; at most 60 s)."""
+    deadline, path = time.monotonic() + 60, data_dir / config.STORE_FILE
+    while proc.poll() is None and time.monotonic() < deadline:
+        with contextlib.suppress(sqlite3.Error):  # not created yet, or busy: look again
+            db = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=0.1)
+            try:
+                (done,) = db.execute(
+                    "SELECT count(*) FROM records WHERE kind = 'movie' AND status IN ('ok', 'gone')"
+                ).fetchone()
+            finally:
+                db.close()
+            if done >= target:
+                return
+        time.sleep(0.02)
+
+
 def test_kill_9_at_random_points_then_rerun_gives_the_clean_store(
     start_sim: StartSim, tmp_path: Path
 ) -> None:
@@ -354,7 +371,10 @@ def test_kill_9_at_random_points_then_rerun_gives_the_clean_store(
     with started(crawl_cmd(clean_sim, clean, *flags), tmp_path, env) as clean_run:
         for _ in range(3):
             with started(crawl_cmd(crashed_sim, crashed, *flags), tmp_path, env) as child:
-                time.sleep(rng.uniform(0.8, 2.2))
+                # Kill once the store holds a seeded random share more than before: the kills
+                # land at different points however long the crawler takes to start.
+                target = (progress[-1] if progress else 0) + rng.randint(100, 300)
+                wait_for_stored(crashed, target, child.proc)
                 if child.proc.poll() is None:
                     child.proc.kill()  # SIGKILL: no cleanup of any kind
                     kills += 1
