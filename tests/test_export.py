@@ -83,9 +83,7 @@ def jsonl_lines(path: Path) -> list[bytes]:
 # --- the real samples ----------------------------------------------------------------------------
 
 
-def test_real_samples_land_in_the_tables(
-    tmp_path: Path, samples: Callable[[str], Any]
-) -> None:
+def test_real_samples_land_in_the_tables(tmp_path: Path, samples: Callable[[str], Any]) -> None:
     movie = samples("movie_49026_tt1345836_append_credits_images_keywords.json")
     person = samples("person_4347_append_all.json")
     bare = samples("movie_47964_details.json")  # no appends: no credits at all
@@ -142,7 +140,11 @@ def test_real_samples_land_in_the_tables(
     ]  # fmt: skip
     types = dict(rows("SELECT column_name, data_type FROM duckdb_columns() "
                       "WHERE table_name = 'movies'"))  # fmt: skip
-    assert (types["release_date"], types["budget"], types["revenue"]) == ("DATE", "BIGINT", "BIGINT")
+    assert (types["release_date"], types["budget"], types["revenue"]) == (
+        "DATE",
+        "BIGINT",
+        "BIGINT",
+    )
 
 
 def test_the_schema_document_lists_every_table_and_column() -> None:
