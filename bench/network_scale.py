@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 from common import peak_rss_kb, simulated_store
+from tmdb_collector import config
 
 TARGET_S, TARGET_MB = 300, 2048
 
@@ -177,7 +178,8 @@ def main() -> None:
     parser.add_argument("--min-shared", type=int, default=1)
     parser.add_argument("--movie-ids", action="store_true")
     parser.add_argument("--no-community", action="store_true")
-    parser.add_argument("--community-max-edges", type=int, default=20_000_000)
+    limit = config.NETWORK_COMMUNITY_MAX_EDGES
+    parser.add_argument("--community-max-edges", type=int, default=limit)
     args = parser.parse_args()
     if args.child:
         return child(args)

@@ -50,7 +50,7 @@ def build_network(
     chosen = check_formats(formats)
     _check_out_dir(out_dir)
     seconds: dict[str, float] = {}
-    with _spill_space(con, out_dir), community.memory_limit(con, options.memory_limit):
+    with _spill_space(con, out_dir), graph.setting(con, "memory_limit", options.memory_limit):
         try:
             with _timed(seconds, "graph"):
                 tables = graph.build(con, options, progress)
@@ -91,7 +91,7 @@ def _timed(seconds: dict[str, float], step: str) -> Iterator[None]:
 def _spill_space(con: duckdb.DuckDBPyConnection, out_dir: Path) -> Iterator[None]:
     """A place for DuckDB to spill beside the outputs, when the connection has none of its
     own (an in-memory database's default is `.tmp` in whatever the working directory is)."""
-    if community.current_setting(con, "temp_directory") not in ("", ".tmp"):
+    if graph.current_setting(con, "temp_directory") not in ("", ".tmp"):
         yield
         return
     spill = Path(tempfile.mkdtemp(prefix=".network-spill-", dir=out_dir))

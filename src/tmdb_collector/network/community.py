@@ -6,15 +6,14 @@ outlives its batch. Leiden's random choices come from a `random.Random(seed)`: t
 and seed give the same communities, which are then numbered by size (0 is the largest; ties go
 to the community holding the smaller person id), so ids do not depend on igraph's internals.
 
-Memory is the limit, not time: igraph needs ~60 bytes an edge at Leiden's peak (measured:
-13.3 M edges, 0.8 GB), so graphs above `NetworkOptions.community_max_edges` are skipped
-with a note rather than risking the machine's memory.
+Memory is the limit: igraph needs ~100 bytes an edge at Leiden's peak (1.64 GB for the
+whole process at 11.9 M edges), so graphs above `NetworkOptions.community_max_edges` are
+skipped with a note rather than risking the machine's memory.
 """
 
 from __future__ import annotations
 
 import array
-import contextlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -24,7 +23,7 @@ import igraph
 import pyarrow as pa
 
 from tmdb_collector import config
-from tmdb_collector.network.graph import EDGES, NODES, GraphTables
+from tmdb_collector.network.graph import EDGES, NODES, GraphTables, setting
 from tmdb_collector.network.options import NetworkOptions
 
 BATCH_ROWS = 1 << 20
@@ -52,28 +51,10 @@ def detect(
         )
     if tables.nodes == 0:
         return Communities(0)
-    with memory_limit(con, config.NETWORK_COMMUNITY_MEMORY_LIMIT):
+    # A lower limit makes DuckDB evict its cache (to disk) and return the memory to igraph.
+    with setting(con, "memory_limit", config.NETWORK_COMMUNITY_MEMORY_LIMIT):
         membership, modularity = leiden(con, tables.nodes, options.seed)
     return Communities(_store(con, membership), modularity)
-
-
-@contextlib.contextmanager
-def memory_limit(con: duckdb.DuckDBPyConnection, limit: str) -> Iterator[None]:
-    """DuckDB's memory limit set to `limit` within the block: lowering it makes DuckDB evict
-    its cache (to disk) and return the memory, which igraph then uses."""
-    before = current_setting(con, "memory_limit")
-    con.execute(f"SET memory_limit = '{limit}'")
-    try:
-        yield
-    finally:
-        con.execute(f"SET memory_limit = '{before}'")
-
-
-def current_setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
-    """A DuckDB setting's current value, as text."""
-    row = con.execute("SELECT current_setting(?)", [name]).fetchone()
-    assert row is not None
-    return str(row[0])
 
 
 def leiden(con: duckdb.DuckDBPyConnection, nodes: int, seed: int) -> tuple[list[int], float]:

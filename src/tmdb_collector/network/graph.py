@@ -7,8 +7,9 @@ temporary (they vanish with the connection) and named by `GraphTables`.
 
 from __future__ import annotations
 
+import contextlib
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 
 import duckdb
@@ -62,7 +63,10 @@ def build(
         tell(f"edges {part + 1}/{passes}")
         con.execute(f"INSERT INTO {EDGES} {edges_sql(options, part, passes)}")
     tell("nodes")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE network_nodes AS {NODES_SQL}")
+    # Degrees count ~2 x 10^8 edge ends into a few million people: with ids below 2^24 (TMDb's
+    # are below 10^7) DuckDB can count into an array instead of a hash table, twice as fast.
+    with setting(con, "perfect_ht_threshold", "24"):
+        con.execute(f"CREATE OR REPLACE TEMP TABLE network_nodes AS {NODES_SQL}")
     edges, nodes = _graph_counts(con)
     relationship = "APPEARED_WITH" if options.roles == "cast" else "WORKED_WITH"
     return GraphTables(
@@ -168,3 +172,21 @@ def _graph_counts(con: duckdb.DuckDBPyConnection) -> tuple[int, int]:
     row = con.execute(f"SELECT (SELECT count(*) FROM {EDGES}), count(*) FROM {NODES}").fetchone()
     assert row is not None
     return int(row[0]), int(row[1])
+
+
+@contextlib.contextmanager
+def setting(con: duckdb.DuckDBPyConnection, name: str, value: str) -> Iterator[None]:
+    """DuckDB's setting `name` set to `value` within the block, then back to what it was."""
+    before = current_setting(con, name)
+    con.execute(f"SET {name} = '{value}'")
+    try:
+        yield
+    finally:
+        con.execute(f"SET {name} = '{before}'")
+
+
+def current_setting(con: duckdb.DuckDBPyConnection, name: str) -> str:
+    """A DuckDB setting's current value, as text."""
+    row = con.execute("SELECT current_setting(?)", [name]).fetchone()
+    assert row is not None
+    return str(row[0])
