@@ -132,14 +132,19 @@ def child(args: argparse.Namespace) -> None:
     )
     con = tables.connect(args.child)
     started = time.monotonic()
-    summary = build_network(con, options, args.out, args.formats)
+    marks: list[tuple[str, float]] = []
+
+    def mark(step: str) -> None:
+        marks.append((step, round(time.monotonic() - started, 1)))
+
+    summary = build_network(con, options, args.out, args.formats, mark)
     seconds = time.monotonic() - started
     size = sum(f.stat().st_size for f in summary.files)
     print(json.dumps({
         "seconds": seconds, "nodes": summary.nodes, "edges": summary.edges,
         "credits": summary.credits, "communities": summary.communities,
         "modularity": summary.modularity, "notes": summary.notes, "steps": summary.seconds,
-        "bytes": size,
+        "bytes": size, "marks": marks,
     }))  # fmt: skip
 
 
@@ -161,6 +166,7 @@ def describe(summary: dict[str, Any], peak_kb: int) -> str:
         f"{summary['seconds']:.1f} s, peak {peak_kb / 1024:.0f} MB, {summary['nodes']:,} nodes, "
         f"{summary['edges']:,} edges, {summary['communities']} communities, "
         f"{summary['bytes'] / 2**20:.0f} MB written; steps {summary['steps']}{notes}"
+        f"\n  started at (s): {', '.join(f'{step} {at}' for step, at in summary['marks'])}"
     )
 
 

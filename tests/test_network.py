@@ -17,7 +17,7 @@ from hypothesis import strategies as st
 
 from network_catalog import Cast, Crew, Movie, catalog
 from tmdb_collector.crawl.store import Outcome, Store
-from tmdb_collector.errors import ConfigError
+from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.export import tables
 from tmdb_collector.network import NetworkOptions, build_network, check_formats, community, graph
 from tmdb_collector.network.graph import EDGES, NODES
@@ -259,6 +259,7 @@ def test_the_real_movie_gives_a_complete_graph(
         (lambda: NetworkOptions(year_from=2010, year_to=2000), "year range is inverted"),
         (lambda: NetworkOptions(roles="crew", top_billed=5), "cannot apply to crew"),
         (lambda: NetworkOptions(roles="actors"), "unknown roles 'actors'"),  # type: ignore[arg-type]
+        (lambda: NetworkOptions(memory_limit="lots"), "bad memory limit 'lots'"),
         (lambda: check_formats("gexf,pajek"), "unknown network format 'pajek'"),
         (lambda: check_formats(""), "no network format"),
     ],
@@ -267,6 +268,14 @@ def test_bad_options_are_one_line_errors(make: Callable[[], object], message: st
     with pytest.raises(ConfigError) as caught:
         make()
     assert message in str(caught.value) and "\n" not in str(caught.value)
+
+
+def test_running_out_of_memory_is_one_line_and_writes_nothing(tmp_path: Path) -> None:
+    movies, cast = random_catalog(seed=7)
+    with pytest.raises(TmdbCollectorError) as caught:
+        build_network(catalog(movies, cast), NetworkOptions(memory_limit="1MB"), tmp_path, "csv")
+    assert "memory limit of 1MB" in str(caught.value) and "\n" not in str(caught.value)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_formats_are_deduplicated_in_a_fixed_order() -> None:

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import duckdb
 
-from tmdb_collector.errors import ConfigError
+from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.network import community, files, graph
 from tmdb_collector.network.graph import Progress
 from tmdb_collector.network.options import NetworkOptions, check_formats
@@ -50,16 +50,19 @@ def build_network(
     chosen = check_formats(formats)
     _check_out_dir(out_dir)
     seconds: dict[str, float] = {}
-    with _spill_space(con, out_dir), graph.setting(con, "memory_limit", options.memory_limit):
+    with _spill_space(con, out_dir):
         try:
-            with _timed(seconds, "graph"):
-                tables = graph.build(con, options, progress)
-            with _timed(seconds, "community"):
-                if progress and options.community:
-                    progress("communities")
-                found = community.detect(con, tables, options)
-            with _timed(seconds, "write"):
-                written = files.write(con, tables, out_dir, chosen, progress)
+            with graph.setting(con, "memory_limit", options.memory_limit):
+                with _timed(seconds, "graph"):
+                    tables = graph.build(con, options, progress)
+                with _timed(seconds, "community"):
+                    if progress and options.community:
+                        progress("communities")
+                    found = community.detect(con, tables, options)
+                with _timed(seconds, "write"):
+                    written = files.write(con, tables, out_dir, chosen, progress)
+        except (duckdb.OutOfMemoryException, duckdb.IOException) as exc:
+            raise TmdbCollectorError(_resource_message(exc, options)) from None
         finally:
             graph.drop(con)
     notes = (found.note,) if found.note else ()
@@ -67,6 +70,17 @@ def build_network(
         tables.nodes, tables.edges, tables.credits, tables.movies, found.count,
         found.modularity, tuple(written), notes, seconds,
     )  # fmt: skip
+
+
+def _resource_message(exc: duckdb.Error, options: NetworkOptions) -> str:
+    """One line for DuckDB running out of memory or disk, with what to change."""
+    what = str(exc).splitlines()[0]
+    if isinstance(exc, duckdb.OutOfMemoryException):
+        return (
+            f"the network needs more than DuckDB's memory limit of {options.memory_limit} "
+            f"({what}); raise the limit, or cut the graph with --min-shared or --top-billed"
+        )
+    return f"DuckDB could not read or write its files while building the network: {what}"
 
 
 def _check_out_dir(out_dir: Path) -> None:

@@ -14,6 +14,7 @@ skipped with a note rather than risking the machine's memory.
 from __future__ import annotations
 
 import array
+import contextlib
 import random
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -23,7 +24,7 @@ import igraph
 import pyarrow as pa
 
 from tmdb_collector import config
-from tmdb_collector.network.graph import EDGES, NODES, GraphTables, setting
+from tmdb_collector.network.graph import EDGES, NODES, GraphTables, current_setting
 from tmdb_collector.network.options import NetworkOptions
 
 BATCH_ROWS = 1 << 20
@@ -51,10 +52,26 @@ def detect(
         )
     if tables.nodes == 0:
         return Communities(0)
-    # A lower limit makes DuckDB evict its cache (to disk) and return the memory to igraph.
-    with setting(con, "memory_limit", config.NETWORK_COMMUNITY_MEMORY_LIMIT):
+    with _duckdb_yields_memory(con):
         membership, modularity = leiden(con, tables.nodes, options.seed)
     return Communities(_store(con, membership), modularity)
+
+
+@contextlib.contextmanager
+def _duckdb_yields_memory(con: duckdb.DuckDBPyConnection) -> Iterator[None]:
+    """DuckDB's memory limit lowered within the block: it evicts its cache (to disk) and
+    returns the memory, which igraph then uses. If it cannot free that much, it keeps its
+    limit (and the memory), and Leiden runs all the same."""
+    before: str | None = current_setting(con, "memory_limit")
+    try:
+        con.execute(f"SET memory_limit = '{config.NETWORK_COMMUNITY_MEMORY_LIMIT}'")
+    except duckdb.OutOfMemoryException:
+        before = None  # nothing changed, nothing to restore
+    try:
+        yield
+    finally:
+        if before is not None:
+            con.execute(f"SET memory_limit = '{before}'")
 
 
 def leiden(con: duckdb.DuckDBPyConnection, nodes: int, seed: int) -> tuple[list[int], float]:

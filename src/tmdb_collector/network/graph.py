@@ -23,6 +23,7 @@ Progress = Callable[[str], None]
 CREDITS = "temp.main.network_credits"
 EDGES = "temp.main.network_edges"
 NODES = "temp.main.network_nodes"
+DEGREES = "temp.main.network_degrees"
 
 
 @dataclass(frozen=True)
@@ -64,9 +65,12 @@ def build(
         con.execute(f"INSERT INTO {EDGES} {edges_sql(options, part, passes)}")
     tell("nodes")
     # Degrees count ~2 x 10^8 edge ends into a few million people: with ids below 2^24 (TMDb's
-    # are below 10^7) DuckDB can count into an array instead of a hash table, twice as fast.
+    # are below 10^7) DuckDB counts into an array instead of a hash table, twice as fast. Only
+    # there: an array of the nodes' bigger aggregates (arg_max of a struct) would not fit.
     with setting(con, "perfect_ht_threshold", "24"):
-        con.execute(f"CREATE OR REPLACE TEMP TABLE network_nodes AS {NODES_SQL}")
+        con.execute(f"CREATE OR REPLACE TEMP TABLE network_degrees AS {DEGREES_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE network_nodes AS {NODES_SQL}")
+    con.execute(f"DROP TABLE {DEGREES}")
     edges, nodes = _graph_counts(con)
     relationship = "APPEARED_WITH" if options.roles == "cast" else "WORKED_WITH"
     return GraphTables(
@@ -76,7 +80,7 @@ def build(
 
 def drop(con: duckdb.DuckDBPyConnection) -> None:
     """Remove the graph's tables."""
-    for table in (CREDITS, EDGES, NODES):
+    for table in (CREDITS, EDGES, DEGREES, NODES):
         con.execute(f"DROP TABLE IF EXISTS {table}")
 
 
@@ -137,9 +141,13 @@ def edges_sql(options: NetworkOptions, part: int = 0, passes: int = 1) -> str:
     )
 
 
+DEGREES_SQL = (
+    f"SELECT id, count(*)::INTEGER AS degree FROM (SELECT source AS id FROM {EDGES} "
+    f"UNION ALL SELECT target FROM {EDGES}) GROUP BY id"
+)
+
 NODES_SQL = f"""
-WITH ends AS (SELECT source AS id FROM {EDGES} UNION ALL SELECT target FROM {EDGES}),
-degrees AS (SELECT id, count(*)::INTEGER AS degree FROM ends GROUP BY id),
+WITH degrees AS (SELECT * FROM {DEGREES}),
 counted AS (
     SELECT person_id AS id, count(*)::INTEGER AS movies FROM {CREDITS}
     WHERE person_id IN (SELECT id FROM degrees) GROUP BY person_id),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Literal
@@ -12,6 +13,7 @@ from tmdb_collector.errors import ConfigError
 Role = Literal["cast", "crew", "both"]
 ROLES: tuple[Role, ...] = ("cast", "crew", "both")
 FORMATS = config.NETWORK_FORMATS
+MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(K|M|G|T)i?B", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -54,6 +56,8 @@ class NetworkOptions:
         _at_least("the community edge limit", self.community_max_edges, 0)
         _at_least("the first year", self.year_from, 0)
         _at_least("the last year", self.year_to, 0)
+        if not MEMORY_SIZE.fullmatch(self.memory_limit):
+            raise ConfigError(f"bad memory limit {self.memory_limit!r}: write it like 1GB or 512MB")
         if self.roles not in ROLES:
             raise ConfigError(f"unknown roles {self.roles!r}: choose one of {', '.join(ROLES)}")
         if self.top_billed is not None and self.roles == "crew":
