@@ -308,6 +308,32 @@ def test_interrupted_export_keeps_the_previous_output(collection: Path, tmp_path
     assert sorted(p.name for p in tmp_path.iterdir()) == ["movies.jsonl"]
 
 
+@pytest.mark.parametrize(("command", "kind"), [(("export", "--format", "parquet"), "export"),
+                                               (("network",), "network")])  # fmt: skip
+def test_the_next_run_removes_what_a_killed_one_left(
+    collection: Path, tmp_path: Path, command: tuple[str, ...], kind: str
+) -> None:
+    out = tmp_path / "out"
+    argv = [*command, "--data-dir", str(collection), "--out", str(out), "--quiet"]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
+    child = subprocess.Popen([sys.executable, "-m", "tmdb_collector", *argv], env=env)
+    deadline = time.monotonic() + 30
+    while not any(p.name.startswith(f".tmdb-{kind}-") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and child.poll() is None, "the run never started"
+        time.sleep(0.01)
+    child.kill()  # kill -9: no chance to clean up
+    child.wait(timeout=30)
+    assert any(p.name.startswith(f".tmdb-{kind}-") for p in tmp_path.iterdir())
+    out.mkdir(exist_ok=True)
+    (out / f".edges.parquet.{child.pid}.partial").write_bytes(b"half a file")
+    running = tmp_path / f".tmdb-{kind}-{os.getpid()}-x"  # another run's, still going
+    running.mkdir()
+    result = cli(*argv)
+    assert result.returncode == 0, result.stderr
+    assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "out"]
+    assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+
+
 def test_a_failed_write_leaves_no_file_under_the_final_name(tmp_path: Path) -> None:
     final = tmp_path / "edges.csv"
     final.write_text("old")

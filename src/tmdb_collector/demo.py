@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import secrets
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
@@ -75,12 +74,11 @@ def run_demo(
 
 def _network(store: Store, out: Path) -> str:
     """The actor network of the demo's collection, for Gephi (GEXF) and for code (Parquet)."""
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent) as scratch:
-        con = tables.connect(Path(scratch) / "tables.duckdb")
-        tables.build(store, con, only={"cast", "crew", "people"})
+    with outputs.scratch_dir(out, "network") as scratch:
+        con = tables.connect(scratch / "tables.duckdb")
         # Top-billed cast only: a graph Gephi opens in seconds (all cast: ~100x the edges).
         options = NetworkOptions(top_billed=config.DEMO_TOP_BILLED)
+        tables.build(store, con, only=options.tables)
         summary = build_network(con, options, out, ("parquet", "gexf"))
         con.close()
     return (

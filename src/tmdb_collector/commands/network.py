@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import shutil
-import tempfile
 from pathlib import Path
 
 import click
@@ -12,6 +10,7 @@ from tmdb_collector import config
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.export import tables
+from tmdb_collector.export.outputs import scratch_dir
 from tmdb_collector.network import FORMATS, ROLES, NetworkOptions, build_network, check_formats
 from tmdb_collector.progress import counting
 
@@ -105,21 +104,15 @@ def network(
     store = open_collection(data_dir)
     if not store.counts().get("movie", {}).get("ok"):
         raise ConfigError(f"no movies in {data_dir} yet: run 'tmdb-collector crawl movies' first")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".tmdb-network-", dir=out.parent))
-    try:
+    with scratch_dir(out, "network") as scratch:
         con = tables.connect(scratch / "tables.duckdb")
-        # People only for the nodes' details; the other tables are not needed.
-        needed = {"cast", "crew", "people"}
         counts = store.counts()
         total = sum(counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
         with counting("documents", total, quiet) as advance:
-            tables.build(store, con, advance, only=needed)
+            tables.build(store, con, advance, only=options.tables)
         step = None if quiet else (lambda name: click.echo(f"network: {name}", err=True))
         summary = build_network(con, options, out, chosen, step)
         con.close()
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     communities = "not computed" if summary.communities is None else f"{summary.communities:,}"
     click.echo(
         f"network: {summary.nodes:,} people, {summary.edges:,} edges from {summary.movies:,} "

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 import gzip
 import os
+import re
 import shutil
 import tempfile
 from collections.abc import Iterator
@@ -111,8 +112,7 @@ def check_condition(where: str) -> None:
 def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
     """Write the export; returns where it went."""
     request.out.parent.mkdir(parents=True, exist_ok=True)
-    scratch = Path(tempfile.mkdtemp(prefix=".tmdb-export-", dir=request.out.parent))
-    try:
+    with scratch_dir(request.out, "export") as scratch:
         if request.format == "jsonl":
             keep = _kept_ids(store, request.condition, scratch, progress)
             _write_jsonl(store, request.out, keep, progress)
@@ -128,8 +128,6 @@ def export(store: Store, request: ExportRequest, progress: Progress | None = Non
             _finish_duckdb(con)
             con.close()
             os.replace(scratch / "tables.duckdb", request.out)
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
     return request.out
 
 
@@ -226,6 +224,52 @@ def _open_compressed(path: Path, name: str) -> Iterator[IO[bytes]]:
         stream = open(path, "wb")  # noqa: SIM115
     with stream:
         yield stream
+
+
+@contextlib.contextmanager
+def scratch_dir(out: Path, kind: str) -> Iterator[Path]:
+    """A scratch directory beside `out` (which need not exist yet), removed afterwards.
+
+    A run killed outright (kill -9, a crash, power loss) cannot clean up after itself, and its
+    scratch database can take gigabytes: so first, what such runs left beside and in `out`,
+    scratch directories and partial files named for a process that is gone, is removed.
+    """
+    out.parent.mkdir(parents=True, exist_ok=True)
+    for directory in (out.parent, out):
+        remove_leftovers(directory)
+    scratch = Path(tempfile.mkdtemp(prefix=f".tmdb-{kind}-{os.getpid()}-", dir=out.parent))
+    try:
+        yield scratch
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+_LEFTOVER = re.compile(r"\.tmdb-[a-z]+-(\d+)-.+|\..+\.(\d+)\.partial")
+"""`scratch_dir`'s and `replacing`'s names: the number is the process that made them."""
+
+
+def remove_leftovers(directory: Path) -> None:
+    """Remove the scratch directories and partial files in `directory` whose process is gone."""
+    if not directory.is_dir():
+        return
+    for path in directory.iterdir():
+        match = _LEFTOVER.fullmatch(path.name)
+        if match is None or _alive(int(match.group(1) or match.group(2))):
+            continue
+        if path.is_dir():
+            shutil.rmtree(path, ignore_errors=True)
+        else:
+            path.unlink(missing_ok=True)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's process
+        return True
+    return True
 
 
 @contextlib.contextmanager

@@ -6,14 +6,17 @@ From a notebook:
     from tmdb_collector.export import tables
     from tmdb_collector.network import NetworkOptions, build_network
 
-    con = tables.connect()                      # then tables.build(store, con)
-    summary = build_network(con, NetworkOptions(top_billed=10), Path("net"), "gexf,parquet")
+    options = NetworkOptions(top_billed=10)
+    con = tables.connect()
+    tables.build(store, con, only=options.tables)  # or every table: tables.build(store, con)
+    summary = build_network(con, options, Path("net"), "gexf,parquet")
 
 Nodes: person id, name, gender, popularity, known_for_department (from `people` when the
-person was crawled, else from their most recent credit), movies (distinct movies among the
-filtered credits), degree (in the kept graph), community (Leiden, numbered by size; NULL when
-not computed). Only people with at least one kept edge are nodes. Edges: source < target,
-weight = shared movies, first_year and last_year of those movies, optionally movie_ids.
+person was crawled, else from their most recent credit in the chosen roles), movies (distinct
+movies among the filtered credits), degree (in the kept graph), community (Leiden, numbered
+by size; NULL when not computed). Only people with at least one kept edge are nodes. Edges:
+source < target, weight = shared movies, first_year and last_year of those movies, optionally
+movie_ids.
 """
 
 from tmdb_collector.network.build import NetworkSummary, build_network

@@ -69,7 +69,7 @@ def build(
     # there: an array of the nodes' bigger aggregates (arg_max of a struct) would not fit.
     with setting(con, "perfect_ht_threshold", "24"):
         con.execute(f"CREATE OR REPLACE TEMP TABLE network_degrees AS {DEGREES_SQL}")
-    con.execute(f"CREATE OR REPLACE TEMP TABLE network_nodes AS {NODES_SQL}")
+    con.execute(f"CREATE OR REPLACE TEMP TABLE network_nodes AS {nodes_sql(options)}")
     con.execute(f"DROP TABLE {DEGREES}")
     edges, nodes = _graph_counts(con)
     relationship = "APPEARED_WITH" if options.roles == "cast" else "WORKED_WITH"
@@ -146,15 +146,23 @@ DEGREES_SQL = (
     f"UNION ALL SELECT target FROM {EDGES}) GROUP BY id"
 )
 
-NODES_SQL = f"""
+
+def nodes_sql(options: NetworkOptions) -> str:
+    """The nodes: people with a kept edge, their details from `people` when crawled, else
+    from their most recent credit in the chosen roles (only those tables are read)."""
+    credited = " UNION ALL ".join(
+        f'SELECT movie_id, person_id, name, gender, known_for_department, popularity FROM "{t}"'
+        for t in options.credit_tables
+    )
+    return _NODES_SQL.replace("{credited}", credited)
+
+
+_NODES_SQL = f"""
 WITH degrees AS (SELECT * FROM {DEGREES}),
 counted AS (
     SELECT person_id AS id, count(*)::INTEGER AS movies FROM {CREDITS}
     WHERE person_id IN (SELECT id FROM degrees) GROUP BY person_id),
-credited AS (
-    SELECT movie_id, person_id, name, gender, known_for_department, popularity FROM "cast"
-    UNION ALL
-    SELECT movie_id, person_id, name, gender, known_for_department, popularity FROM crew),
+credited AS ({{credited}}),
 latest AS (
     -- A person's most recent credit (then highest movie id): their fields as last credited,
     -- for people who were not crawled.

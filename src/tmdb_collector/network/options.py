@@ -49,6 +49,16 @@ class NetworkOptions:
     memory_limit: str = config.NETWORK_MEMORY_LIMIT
     """DuckDB's memory limit while building; it spills to disk beyond it."""
 
+    @property
+    def tables(self) -> set[str]:
+        """The export tables the network reads: build only these (`tables.build(only=...)`)."""
+        return {"movies", "people", *self.credit_tables}
+
+    @property
+    def credit_tables(self) -> tuple[str, ...]:
+        """The tables of the chosen roles' credits."""
+        return ("cast", "crew") if self.roles == "both" else (self.roles,)
+
     def __post_init__(self) -> None:
         _at_least("--min-shared", self.min_shared, 1)
         _at_least("--top-billed", self.top_billed, 1)
