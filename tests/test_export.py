@@ -325,12 +325,14 @@ def test_the_next_run_removes_what_a_killed_one_left(
     child.wait(timeout=30)
     assert any(p.name.startswith(f".tmdb-{kind}-") for p in tmp_path.iterdir())
     out.mkdir(exist_ok=True)
-    (out / f".edges.parquet.{child.pid}.partial").write_bytes(b"half a file")
+    (out / f".edges.parquet.tmdb-{child.pid}.partial").write_bytes(b"half a file")
     running = tmp_path / f".tmdb-{kind}-{os.getpid()}-x"  # another run's, still going
     running.mkdir()
+    theirs = tmp_path / f".notes.{child.pid}.partial"  # not ours, whatever its name says
+    theirs.write_text("keep me")
     result = cli(*argv)
     assert result.returncode == 0, result.stderr
-    assert sorted(p.name for p in tmp_path.iterdir()) == [running.name, "out"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == [theirs.name, running.name, "out"]
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
 
 

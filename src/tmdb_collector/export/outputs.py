@@ -244,7 +244,7 @@ def scratch_dir(out: Path, kind: str) -> Iterator[Path]:
         shutil.rmtree(scratch, ignore_errors=True)
 
 
-_LEFTOVER = re.compile(r"\.tmdb-[a-z]+-(\d+)-.+|\..+\.(\d+)\.partial")
+_LEFTOVER = re.compile(r"\.tmdb-[a-z]+-(\d+)-.+|\..+\.tmdb-(\d+)\.partial")
 """`scratch_dir`'s and `replacing`'s names: the number is the process that made them."""
 
 
@@ -275,7 +275,7 @@ def _alive(pid: int) -> bool:
 @contextlib.contextmanager
 def replacing(final: Path) -> Iterator[Path]:
     """A temporary path beside `final`, renamed onto it only if the block succeeds."""
-    tmp = final.with_name(f".{final.name}.{os.getpid()}.partial")
+    tmp = final.with_name(f".{final.name}.tmdb-{os.getpid()}.partial")
     try:
         yield tmp
         os.replace(tmp, final)
