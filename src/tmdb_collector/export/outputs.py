@@ -111,7 +111,6 @@ def check_condition(where: str) -> None:
 
 def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
     """Write the export; returns where it went."""
-    request.out.parent.mkdir(parents=True, exist_ok=True)
     with scratch_dir(request.out, "export") as scratch:
         if request.format == "jsonl":
             keep = _kept_ids(store, request.condition, scratch, progress)
