@@ -51,8 +51,10 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
 
     from tmdb_collector import config
     from tmdb_collector.crawl.store import Outcome, Store
-    from tmdb_collector.simulator import documents
     from tmdb_collector.simulator.catalog import Catalog
+    from tmdb_collector.simulator.credits import CreditIndex, movie_credits
+    from tmdb_collector.simulator.movies import movie_json
+    from tmdb_collector.simulator.people import person_doc
 
     done = data_dir / f".complete-{movies}-{seed}-{int(people)}"
     if done.exists():
@@ -60,7 +62,7 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     data_dir.mkdir(parents=True, exist_ok=True)
     (data_dir / config.STORE_FILE).unlink(missing_ok=True)
     catalog = Catalog(movies, seed, date(2026, 11, 2))
-    index = documents.CreditIndex(catalog)
+    index = CreditIndex(catalog)
     store = Store.open(data_dir)
     appends = tuple(config.MOVIE_APPENDS.split(","))
     credited: set[int] = set()
@@ -68,17 +70,17 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     for i in range(movies):
         if catalog.movies.is_ghost(i):
             continue
-        body = documents.movie_json(catalog, i, appends)
+        body = movie_json(catalog, i, appends)
         batch.append(Outcome("movie", catalog.movies.ids.id_of(i), "ok", "ok", 200, body))
         if people:
-            credits = documents.movie_credits(catalog, i)
+            credits = movie_credits(catalog, i)
             credited.update(p for p, *_ in credits.cast)
             credited.update(p for p, *_ in credits.crew)
         if len(batch) >= 2000:
             store.record(batch)
             batch = []
     for p in sorted(credited):
-        body = orjson.dumps(documents.person_doc(index, p, ()))
+        body = orjson.dumps(person_doc(index, p, ()))
         batch.append(Outcome("person", catalog.people.ids.id_of(p), "ok", "ok", 200, body))
         if len(batch) >= 2000:
             store.record(batch)

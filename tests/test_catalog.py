@@ -10,14 +10,16 @@ import orjson
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tmdb_collector.simulator import documents
 from tmdb_collector.simulator.catalog import Catalog, IdSpace
+from tmdb_collector.simulator.credits import CreditIndex, movie_credits, people_touched_by_movies
+from tmdb_collector.simulator.movies import movie_json
+from tmdb_collector.simulator.people import person_doc
 
 DAY = date(2026, 11, 2)
 
 
 def movie(catalog: Catalog, index: int, appends: tuple[str, ...] = ("credits",)) -> dict:
-    return orjson.loads(documents.movie_json(catalog, index, appends))
+    return orjson.loads(movie_json(catalog, index, appends))
 
 
 @given(st.integers(0, 10**8), st.integers(0, 2**32))
@@ -94,10 +96,10 @@ def test_export_of_a_day_reflects_that_day() -> None:
 
 def test_box_office_figures_are_rare_and_credits_are_heavy_tailed() -> None:
     catalog = Catalog(20_000, 1, DAY)
-    docs = [orjson.loads(documents.movie_json(catalog, i, ())) for i in range(4_000)]
+    docs = [orjson.loads(movie_json(catalog, i, ())) for i in range(4_000)]
     assert sum(d["budget"] == 0 for d in docs) / len(docs) > 0.8
     assert sum(d["revenue"] == 0 for d in docs) / len(docs) > 0.8
-    credits = [documents.movie_credits(catalog, i) for i in range(20_000)]
+    credits = [movie_credits(catalog, i) for i in range(20_000)]
     assert any(len(c.cast) >= 100 and len(c.crew) >= 300 for c in credits)  # blockbusters
     assert sum(not c.cast and not c.crew for c in credits) > 0  # and movies with none
     assert statistics.median(len(c.cast) for c in credits) <= 8  # most have a handful
@@ -110,7 +112,7 @@ def test_box_office_figures_are_rare_and_credits_are_heavy_tailed() -> None:
 def test_a_person_can_hold_several_crew_jobs_in_one_movie() -> None:
     catalog = Catalog(5_000, 1, DAY)
     for index in range(5_000):
-        crew = documents.movie_credits(catalog, index).crew
+        crew = movie_credits(catalog, index).crew
         people = [p for p, _, _ in crew]
         if len(people) != len(set(people)):
             return
@@ -119,16 +121,16 @@ def test_a_person_can_hold_several_crew_jobs_in_one_movie() -> None:
 
 def test_person_credits_are_the_reverse_of_movie_credits() -> None:
     catalog = Catalog(2_000, 1, DAY)
-    index = documents.CreditIndex(catalog)
-    star = Counter(p for m in range(2_000) for p, _, _ in documents.movie_credits(catalog, m).cast)
+    index = CreditIndex(catalog)
+    star = Counter(p for m in range(2_000) for p, _, _ in movie_credits(catalog, m).cast)
     person, count = star.most_common(1)[0]
-    doc = orjson.loads(orjson.dumps(documents.person_doc(index, person, ("movie_credits",))))
+    doc = orjson.loads(orjson.dumps(person_doc(index, person, ("movie_credits",))))
     movie_ids = {row["id"] for row in doc["movie_credits"]["cast"]}
     expected = {
         catalog.movies.ids.id_of(m)
         for m in range(2_000)
         if catalog.movies.alive(m, 0)
-        and any(p == person for p, _, _ in documents.movie_credits(catalog, m).cast)
+        and any(p == person for p, _, _ in movie_credits(catalog, m).cast)
     }
     assert movie_ids == expected and len(movie_ids) <= count
 
@@ -136,10 +138,10 @@ def test_person_credits_are_the_reverse_of_movie_credits() -> None:
 def test_people_credited_in_a_new_or_deleted_movie_are_in_the_person_changes() -> None:
     catalog = Catalog(2_000, 1, DAY)
     catalog.advance(1)
-    touched = documents.people_touched_by_movies(catalog, 1)
+    touched = people_touched_by_movies(catalog, 1)
     rows = {r.id for r in catalog.change_rows(catalog.people, 1, touched)}
     for m in [*catalog.movies.born_on(1), *catalog.movies.deleted_on(1)]:
-        for p, _, _ in documents.movie_credits(catalog, m).cast:
+        for p, _, _ in movie_credits(catalog, m).cast:
             assert catalog.people.ids.id_of(p) in rows
 
 
@@ -147,6 +149,6 @@ def test_movies_never_credit_a_person_who_answers_404() -> None:
     catalog = Catalog(3_000, 1, DAY)
     catalog.advance(5)
     for m in range(catalog.movies.total(5)):
-        c = documents.movie_credits(catalog, m)
+        c = movie_credits(catalog, m)
         for p in [p for p, _, _ in c.cast] + [p for p, _, _ in c.crew]:
             assert catalog.people.alive(p, 5)

@@ -43,8 +43,10 @@ from conftest import FIRST_DAY
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.ids import export_name, newest_export_day
-from tmdb_collector.simulator import documents
 from tmdb_collector.simulator.catalog import Catalog
+from tmdb_collector.simulator.credits import CreditIndex
+from tmdb_collector.simulator.movies import movie_json
+from tmdb_collector.simulator.people import person_doc
 from tmdb_collector.simulator.process import SimulatorProcess
 
 StartSim = Callable[..., SimulatorProcess]
@@ -217,8 +219,8 @@ def catalog(movies: int, seed: int = config.SIM_SEED) -> Catalog:
 
 
 @functools.cache
-def credit_index(movies: int, seed: int = config.SIM_SEED) -> documents.CreditIndex:
-    return documents.CreditIndex(catalog(movies, seed))
+def credit_index(movies: int, seed: int = config.SIM_SEED) -> CreditIndex:
+    return CreditIndex(catalog(movies, seed))
 
 
 def export_ids(movies: int, seed: int = config.SIM_SEED) -> list[int]:
@@ -233,13 +235,13 @@ def expected_movie(movies: int, seed: int, movie_id: int) -> dict[str, Any] | No
     index = cat.movies.ids.index_of(movie_id)
     if index is None or not cat.movies.alive(index, 0):
         return None
-    return dict(orjson.loads(documents.movie_json(cat, index, MOVIE_APPENDS)))
+    return dict(orjson.loads(movie_json(cat, index, MOVIE_APPENDS)))
 
 
 def expected_person(movies: int, seed: int, person_id: int) -> dict[str, Any]:
     index = catalog(movies, seed).people.ids.index_of(person_id)
     assert index is not None, person_id
-    doc = documents.person_doc(credit_index(movies, seed), index, ())
+    doc = person_doc(credit_index(movies, seed), index, ())
     return dict(orjson.loads(orjson.dumps(doc)))
 
 

@@ -13,8 +13,13 @@ from typing import Any
 import orjson
 import pytest
 
-from tmdb_collector.simulator import documents, payloads
+from tmdb_collector.simulator import payloads
 from tmdb_collector.simulator.catalog import Catalog
+from tmdb_collector.simulator.credits import CAST, CREW, CreditIndex, credit_id, movie_credits
+from tmdb_collector.simulator.credits_json import person_fragment
+from tmdb_collector.simulator.exports import movie_export_line, person_export_line
+from tmdb_collector.simulator.movies import movie_json
+from tmdb_collector.simulator.people import person_doc, person_summary
 
 Load = Callable[[str], Any]
 MOVIE_APPENDS = ("credits", "keywords", "external_ids", "release_dates")
@@ -31,7 +36,7 @@ def catalog() -> Catalog:
 @pytest.fixture(scope="module")
 def movies(catalog: Catalog) -> list[dict[str, Any]]:
     return [
-        orjson.loads(documents.movie_json(catalog, i, MOVIE_APPENDS))
+        orjson.loads(movie_json(catalog, i, MOVIE_APPENDS))
         for i in range(600)
         if catalog.movies.alive(i, catalog.day)
     ]
@@ -39,13 +44,10 @@ def movies(catalog: Catalog) -> list[dict[str, Any]]:
 
 @pytest.fixture(scope="module")
 def people(catalog: Catalog) -> list[dict[str, Any]]:
-    index = documents.CreditIndex(catalog)
-    credited = sorted(
-        {p for m in range(300) for p, _, _ in documents.movie_credits(catalog, m).cast}
-    )
+    index = CreditIndex(catalog)
+    credited = sorted({p for m in range(300) for p, _, _ in movie_credits(catalog, m).cast})
     return [
-        orjson.loads(orjson.dumps(documents.person_doc(index, p, PERSON_APPENDS)))
-        for p in credited[:150]
+        orjson.loads(orjson.dumps(person_doc(index, p, PERSON_APPENDS))) for p in credited[:150]
     ]
 
 
@@ -194,8 +196,8 @@ def test_change_lists_and_errors_and_configuration(samples: Load) -> None:
 
 def test_export_lines_match_the_real_first_lines(catalog: Catalog, samples: Load) -> None:
     real = samples("export_first_line_per_type_08_31_2026.json")
-    movie_lines = [documents.movie_export_line(catalog, i, 0) for i in range(200)]
-    person_lines = [documents.person_export_line(catalog, i, 0) for i in range(200)]
+    movie_lines = [movie_export_line(catalog, i, 0) for i in range(200)]
+    person_lines = [person_export_line(catalog, i, 0) for i in range(200)]
     assert_same_shape(movie_lines, [real["movie_ids"]])
     assert_same_shape(person_lines, [real["person_ids"]])
     assert kinds(line["popularity"] for line in movie_lines) == {"float"}
@@ -205,16 +207,16 @@ def test_credit_rows_embed_exactly_the_person_summary(catalog: Catalog) -> None:
     # Credit rows are built from pre-formatted bytes for speed; they must say what the
     # person's own summary says, byte for byte as orjson would write it.
     for index in range(0, 40_000, 7):
-        summary = documents.person_summary(catalog, index)
-        assert documents.person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
+        summary = person_summary(catalog, index)
+        assert person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
 
 
 def test_credit_rows_embed_the_person_summary_of_anyone(catalog: Catalog) -> None:
     # The same for people far beyond the first ones (whose fragments are cached) and beyond
     # this small catalog: big catalogs credit millions of people.
     for index in [*range(60_000, 70_000, 7), *range(70_000, 5_000_000, 4_999)]:
-        summary = documents.person_summary(catalog, index)
-        assert documents.person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
+        summary = person_summary(catalog, index)
+        assert person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
 
 
 def test_credit_ids_in_movies_are_the_ones_in_person_credits(
@@ -225,9 +227,9 @@ def test_credit_ids_in_movies_are_the_ones_in_person_credits(
     # movie's rows share all but the last digits).
     rows = 0
     for movie in movies:
-        for kind, side in ((documents.CAST, "cast"), (documents.CREW, "crew")):
+        for kind, side in ((CAST, "cast"), (CREW, "crew")):
             ids = [row["credit_id"] for row in movie["credits"][side]]
-            assert ids == [documents.credit_id(movie["id"], n, kind) for n in range(len(ids))]
+            assert ids == [credit_id(movie["id"], n, kind) for n in range(len(ids))]
             assert len({i[:21] for i in ids}) <= 1
             assert all(0x52FE4000 <= int(i[:8], 16) < 0x68000000 for i in ids)
             rows += len(ids)

@@ -25,16 +25,16 @@ from aiohttp import web
 
 try:  # ISA-L's gzip is 3-4x faster than zlib's, and compression is a large share of a request
     from isal.isal_zlib import compress as gzip_compress
-    from isal.isal_zlib import compressobj as gzip_compressobj
 except ImportError:
     from zlib import compress as gzip_compress
-    from zlib import compressobj as gzip_compressobj  # type: ignore[assignment]
 
 from tmdb_collector import config
-from tmdb_collector.simulator import documents
-from tmdb_collector.simulator.catalog import Catalog, KindTimeline
+from tmdb_collector.simulator.catalog import Catalog
+from tmdb_collector.simulator.credits import CreditIndex, people_touched_by_movies
+from tmdb_collector.simulator.exports import export_chunks
 from tmdb_collector.simulator.faults import FaultPlan
 from tmdb_collector.simulator.limiter import ClientLimits
+from tmdb_collector.simulator.movies import movie_doc
 from tmdb_collector.simulator.payloads import (
     CONFIGURATION,
     ERRORS,
@@ -42,6 +42,7 @@ from tmdb_collector.simulator.payloads import (
     cdn_html,
     error_body,
 )
+from tmdb_collector.simulator.people import person_doc
 from tmdb_collector.simulator.shared import SharedState
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
@@ -120,7 +121,7 @@ class Simulator:
         self.shared = shared
         self.catalog = Catalog(settings.movies, settings.seed, settings.start_day())
         self.catalog.advance(settings.days_elapsed)
-        self.credit_index = documents.CreditIndex(self.catalog)
+        self.credit_index = CreditIndex(self.catalog)
         burst = settings.burst or max(1.0, settings.rate_limit * config.SIM_BURST_SHARE)
         self.limits = ClientLimits(settings.rate_limit, burst, settings.max_connections)
         self.faults = FaultPlan.parse(settings.faults, settings.seed)
@@ -248,7 +249,7 @@ class Simulator:
         if index is None:
             return tmdb_error(request, 34)
         wanted = tuple(a for a in MOVIE_APPENDS if a in appends)
-        return json_response(request, documents.movie_doc(self.catalog, index, wanted))
+        return json_response(request, movie_doc(self.catalog, index, wanted))
 
     async def person(self, request: web.BaseRequest) -> web.Response:
         appends = parse_appends(request)
@@ -258,14 +259,14 @@ class Simulator:
         if index is None:
             return tmdb_error(request, 34)
         wanted = tuple(a for a in PERSON_APPENDS if a in appends)
-        return json_response(request, documents.person_doc(self.credit_index, index, wanted))
+        return json_response(request, person_doc(self.credit_index, index, wanted))
 
     async def latest(self, request: web.BaseRequest) -> web.Response:
         catalog = self.catalog
         if request.path.startswith("/3/movie/"):
-            doc = documents.movie_doc(catalog, catalog.latest(catalog.movies), ())
+            doc = movie_doc(catalog, catalog.latest(catalog.movies), ())
         else:
-            doc = documents.person_doc(self.credit_index, catalog.latest(catalog.people), ())
+            doc = person_doc(self.credit_index, catalog.latest(catalog.people), ())
         return json_response(request, doc)
 
     async def changes(self, request: web.BaseRequest) -> web.Response:
@@ -316,7 +317,7 @@ class Simulator:
             if kind == "movie":
                 found = catalog.change_rows(catalog.movies, day, set())
             else:
-                extra = documents.people_touched_by_movies(catalog, day)
+                extra = people_touched_by_movies(catalog, day)
                 found = catalog.change_rows(catalog.people, day, extra)
             cached = [row.as_json() for row in found]
             self._changes[(kind, day)] = cached
@@ -346,22 +347,10 @@ class Simulator:
         await response.prepare(request)
         if request.method == "HEAD":
             return response
-        timeline = self.catalog.movies if kind == "movie" else self.catalog.people
-        for chunk in self._export_chunks(kind, timeline, day):
+        for chunk in export_chunks(self.catalog, "movie" if kind == "movie" else "person", day):
             await response.write(chunk)
         await response.write_eof()
         return response
-
-    def _export_chunks(self, kind: str, timeline: KindTimeline, day: int) -> Any:
-        line = documents.movie_export_line if kind == "movie" else documents.person_export_line
-        packer = gzip_compressobj(1, zlib.DEFLATED, 31)  # 31: a gzip container
-        batch: list[bytes] = []
-        for index in self.catalog.export_indices(timeline, day):
-            batch.append(orjson.dumps(line(self.catalog, index, day)))
-            if len(batch) == 5000:
-                yield packer.compress(b"\n".join(batch) + b"\n")
-                batch = []
-        yield packer.compress(b"\n".join(batch) + b"\n" if batch else b"") + packer.flush()
 
     # --- for tests and benchmarks ------------------------------------------------------------
 

@@ -17,13 +17,17 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from functools import lru_cache
+from typing import Literal
 
 from tmdb_collector import config
 
 MASK64 = (1 << 64) - 1
 MIX_MUL1, MIX_MUL2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
-"""mix()'s splitmix64 multipliers, for the hot loops in `documents` that inline it."""
+"""mix()'s splitmix64 multipliers, for the hot loop in `credits_json` that inlines it."""
 GOLDEN = 0x9E3779B97F4A7C15
+
+Kind = Literal["movie", "person"]
+"""The kinds of entry the simulated catalog holds."""
 
 # Salts keep the hash streams of different properties independent.
 SALT_MOVIE_IDS, SALT_PERSON_IDS, SALT_GHOST, SALT_EARLY = 1, 2, 3, 4
