@@ -16,7 +16,7 @@ import pytest
 from tmdb_collector.simulator import payloads
 from tmdb_collector.simulator.catalog import Catalog
 from tmdb_collector.simulator.credits import CAST, CREW, CreditIndex, credit_id, movie_credits
-from tmdb_collector.simulator.credits_json import person_fragment
+from tmdb_collector.simulator.credits_json import credits_json, person_fragment
 from tmdb_collector.simulator.exports import movie_export_line, person_export_line
 from tmdb_collector.simulator.movies import movie_json
 from tmdb_collector.simulator.people import person_doc, person_summary
@@ -217,6 +217,45 @@ def test_credit_rows_embed_the_person_summary_of_anyone(catalog: Catalog) -> Non
     for index in [*range(60_000, 70_000, 7), *range(70_000, 5_000_000, 4_999)]:
         summary = person_summary(catalog, index)
         assert person_fragment(catalog, index) + b"}" == orjson.dumps(summary)
+
+
+def readable_credits(catalog: Catalog, index: int) -> dict[str, Any]:
+    """A movie's credits built the obvious way: each row is the person's summary and then the
+    credit's own fields, in TMDb's order."""
+    movie_id = catalog.movies.ids.id_of(index)
+    credits = movie_credits(catalog, index)
+    cast = [
+        {
+            **person_summary(catalog, p),
+            "cast_id": order + 1,
+            "character": character,
+            "credit_id": credit_id(movie_id, order, CAST),
+            "order": order,
+        }
+        for p, order, character in credits.cast
+    ]
+    crew = [
+        {
+            **person_summary(catalog, p),
+            "credit_id": credit_id(movie_id, slot, CREW),
+            "department": department,
+            "job": job,
+        }
+        for slot, (p, department, job) in enumerate(credits.crew)
+    ]
+    return {"cast": cast, "crew": crew}
+
+
+def test_credits_json_is_what_orjson_writes_for_the_readable_rows(catalog: Catalog) -> None:
+    # A movie's credits are joined from pre-formatted bytes for speed; a client must get the
+    # very bytes orjson writes for the rows built the obvious way (blockbusters included).
+    rows = 0
+    for index in range(0, 3_000, 2):
+        movie_id = catalog.movies.ids.id_of(index)
+        expected = orjson.dumps(readable_credits(catalog, index))
+        assert credits_json(catalog, index, movie_id) == expected, index
+        rows += len(movie_credits(catalog, index).crew)
+    assert rows > 10_000
 
 
 def test_credit_ids_in_movies_are_the_ones_in_person_credits(
