@@ -1,7 +1,7 @@
-"""The simulator's HTTP face: TMDb's paths, auth, per-IP limits, faults, exports, counters.
+"""The simulator's HTTP face: TMDb's paths and parameters, auth, per-IP limits, faults, exports.
 
-The catalog and the fault plan decide everything; this module only turns their answers into
-HTTP, the way TMDb and its CDN do.
+The catalog, the documents and the fault plan decide everything; this module routes requests,
+reads their parameters and sends the answers, the way TMDb and its CDN do.
 """
 
 from __future__ import annotations
@@ -10,48 +10,32 @@ import asyncio
 import math
 import random
 import re
-import socket
-import struct
 import time
-import zlib
-from collections import Counter, defaultdict
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
-import orjson
 from aiohttp import web
 
-try:  # ISA-L's gzip is 3-4x faster than zlib's, and compression is a large share of a request
-    from isal.isal_zlib import compress as gzip_compress
-except ImportError:
-    from zlib import compress as gzip_compress
-
 from tmdb_collector import config
-from tmdb_collector.simulator.catalog import Catalog
+from tmdb_collector.simulator.catalog import Catalog, Kind
 from tmdb_collector.simulator.credits import CreditIndex, people_touched_by_movies
 from tmdb_collector.simulator.exports import export_chunks
-from tmdb_collector.simulator.faults import FaultPlan
+from tmdb_collector.simulator.faults import FaultPlan, fault_key, fault_response, hold
 from tmdb_collector.simulator.limiter import ClientLimits
 from tmdb_collector.simulator.movies import movie_doc
-from tmdb_collector.simulator.payloads import (
-    CONFIGURATION,
-    ERRORS,
-    FAULT_CODES,
-    cdn_html,
-    error_body,
-)
+from tmdb_collector.simulator.payloads import CONFIGURATION
 from tmdb_collector.simulator.people import person_doc
+from tmdb_collector.simulator.responses import json_response, tmdb_error
 from tmdb_collector.simulator.shared import SharedState
+from tmdb_collector.simulator.stats import Stats, stats_document
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 MOVIE_APPENDS = ("credits", "keywords", "external_ids", "release_dates")
 PERSON_APPENDS = ("movie_credits", "combined_credits", "external_ids")
 EXPORT_NAME = re.compile(r"^(movie|person)_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz$")
-JSON_TYPE = "application/json;charset=utf-8"
-BASE_HEADERS = {"Content-Type": JSON_TYPE, "Server": "openresty", "Vary": "Accept-Encoding, Origin"}
 
 
 @dataclass(frozen=True)
@@ -75,42 +59,6 @@ class Settings:
     def start_day(self) -> date:
         """The catalog's first day: --day, or today in UTC."""
         return self.first_day or datetime.now(UTC).date()
-
-
-class Stats:
-    """Requests counted by outcome (HTTP status or fault kind), overall and per client IP."""
-
-    def __init__(self) -> None:
-        self.started = time.time()
-        self.by_ip: defaultdict[str, Counter[str]] = defaultdict(Counter)
-        self.changes = 0
-
-    def count(self, ip: str, outcome: int | str) -> None:
-        self.by_ip[ip][str(outcome)] += 1
-        self.changes += 1
-
-    def snapshot(self) -> dict[str, Any]:
-        return {
-            "uptime_s": round(time.time() - self.started, 3),
-            "by_ip": {ip: dict(c) for ip, c in self.by_ip.items()},
-        }
-
-
-def stats_document(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
-    """The /__sim/stats body: several processes' counters added up, in total and per IP."""
-    by_ip: defaultdict[str, Counter[str]] = defaultdict(Counter)
-    for snapshot in snapshots:
-        for ip, counts in snapshot["by_ip"].items():
-            by_ip[ip].update(counts)
-    by_status: Counter[str] = sum(by_ip.values(), Counter())
-    return {
-        "uptime_s": max(snapshot["uptime_s"] for snapshot in snapshots),
-        "requests": sum(by_status.values()),
-        "by_status": dict(by_status),
-        "by_ip": {
-            ip: {"requests": sum(c.values()), "by_status": dict(c)} for ip, c in by_ip.items()
-        },
-    }
 
 
 class Simulator:
@@ -159,9 +107,7 @@ class Simulator:
         """Every request: the CDN's per-IP limits, faults and auth for the API, then the page."""
         ip = request.remote or "?"
         if self.shared is not None and self.shared.day.value != self.catalog.day:
-            self.catalog.advance(
-                self.shared.day.value - self.catalog.day
-            )  # another worker moved it
+            self.catalog.advance(self.shared.day.value - self.catalog.day)  # another worker did
         handler = self._route(request)
         if not request.path.startswith("/3/"):
             response = await handler(request) if handler else web.Response(status=404)
@@ -182,19 +128,24 @@ class Simulator:
     async def _serve(
         self, request: web.BaseRequest, handler: Handler | None
     ) -> tuple[web.StreamResponse, int | str]:
+        """The answer to an admitted API request, and the outcome the counters record."""
         if self.settings.latency_ms > 0:
-            median = math.log(self.settings.latency_ms / 1000)
-            await asyncio.sleep(self.rng.lognormvariate(median, self.settings.latency_sigma))
+            await asyncio.sleep(self._latency())
         fault = self.faults.decide(fault_key(request)) if self.faults.rates else None
         if fault == "slow":
-            if not await self._hold(request):
+            if not await hold(request, self.settings.slow_seconds):
                 return web.Response(status=504), fault  # nobody is left to read it
         elif fault:
-            return await self._fault(request, fault), fault
+            return await fault_response(request, fault, self.faults), fault
         if not self._authorized(request):
             return tmdb_error(request, 7), 401
         response = await handler(request) if handler else tmdb_error(request, 34)
         return response, fault or response.status
+
+    def _latency(self) -> float:
+        """Seconds to wait before answering: lognormal around --latency-ms."""
+        median = math.log(self.settings.latency_ms / 1000)
+        return self.rng.lognormvariate(median, self.settings.latency_sigma)
 
     def _authorized(self, request: web.BaseRequest) -> bool:
         key = self.settings.api_key
@@ -203,38 +154,6 @@ class Simulator:
         return request.query.get("api_key") == key or (
             request.headers.get("Authorization") == f"Bearer {key}"
         )
-
-    async def _hold(self, request: web.BaseRequest) -> bool:
-        """Sit on a `slow` request for --slow-seconds; False if the client gave up first."""
-        deadline = time.monotonic() + self.settings.slow_seconds
-        while time.monotonic() < deadline:
-            transport = request.transport
-            if transport is None or transport.is_closing():
-                return False
-            await asyncio.sleep(0.05)
-        return True
-
-    async def _fault(self, request: web.BaseRequest, kind: str) -> web.StreamResponse:
-        path = fault_key(request)
-        if kind.startswith("http_"):
-            status = int(kind[5:])
-            if status != 500 and self.faults.html_body(path):
-                return web.Response(status=status, text=cdn_html(status), content_type="text/html")
-            return tmdb_error(request, FAULT_CODES[status])
-        if kind == "reset":
-            reset(request)
-            return web.Response(status=500)  # never sent: the connection is gone
-        body = orjson.dumps({"id": 1, "title": "A document cut short", "credits": {"cast": []}})
-        if kind == "invalid_json":
-            return web.Response(body=body[: len(body) // 2], content_type="application/json")
-        # truncated: promise the whole body, send half, then drop the connection
-        response = web.StreamResponse(headers={"Content-Type": JSON_TYPE})
-        response.content_length = len(body)
-        await response.prepare(request)
-        await response.write(body[: len(body) // 2])
-        if request.transport is not None:
-            request.transport.close()
-        return response
 
     # --- TMDb's endpoints --------------------------------------------------------------------
 
@@ -271,21 +190,11 @@ class Simulator:
 
     async def changes(self, request: web.BaseRequest) -> web.Response:
         """A change list: ids changed, added or deleted within [start_date, end_date]."""
-        kind = "movie" if request.path.startswith("/3/movie/") else "person"
-        today = self.catalog.today
-        try:
-            end = parse_date(request.query.get("end_date"), today)
-            start = parse_date(request.query.get("start_date"), min(end, today))
-        except ValueError:
-            return tmdb_error(request, 23)
-        try:
-            page = int(request.query.get("page", "1"))
-        except ValueError:
-            return tmdb_error(request, 22)
-        if not 1 <= page <= 500:
-            return tmdb_error(request, 22)
-        if end < start or (end - start).days > config.SIM_CHANGES_MAX_DAYS:
-            return tmdb_error(request, 20)
+        window = parse_change_window(request.query, self.catalog.today)
+        if isinstance(window, int):
+            return tmdb_error(request, window)
+        start, end, page = window
+        kind: Kind = "movie" if request.path.startswith("/3/movie/") else "person"
         rows = self._change_rows(kind, start, end)
         size = config.SIM_CHANGES_PAGE_SIZE
         body = {
@@ -327,15 +236,8 @@ class Simulator:
 
     async def export(self, request: web.BaseRequest) -> web.StreamResponse:
         """A daily id export: gzip NDJSON, streamed as it is generated."""
-        match = EXPORT_NAME.match(request.path.rsplit("/", 1)[1])
-        day = None
-        if match:
-            kind, month, dom, year = match.groups()
-            try:
-                day = self.catalog.day_of(date(int(year), int(month), int(dom)))
-            except ValueError:
-                day = None
-        if day is None or self.catalog.day - day > config.SIM_EXPORT_RETENTION_DAYS:
+        found = self._export_day(request.path.rsplit("/", 1)[1])
+        if found is None:
             return web.Response(
                 status=404,
                 text="<Error><Code>NoSuchKey</Code></Error>",
@@ -347,10 +249,25 @@ class Simulator:
         await response.prepare(request)
         if request.method == "HEAD":
             return response
-        for chunk in export_chunks(self.catalog, "movie" if kind == "movie" else "person", day):
+        kind, day = found
+        for chunk in export_chunks(self.catalog, kind, day):
             await response.write(chunk)
         await response.write_eof()
         return response
+
+    def _export_day(self, name: str) -> tuple[Kind, int] | None:
+        """The kind and day number of an export file's name; None when no such file is kept."""
+        match = EXPORT_NAME.match(name)
+        if not match:
+            return None
+        kind, month, dom, year = match.groups()
+        try:
+            day = self.catalog.day_of(date(int(year), int(month), int(dom)))
+        except ValueError:
+            return None
+        if day is None or self.catalog.day - day > config.SIM_EXPORT_RETENTION_DAYS:
+            return None
+        return ("movie" if kind == "movie" else "person"), day
 
     # --- for tests and benchmarks ------------------------------------------------------------
 
@@ -376,13 +293,7 @@ class Simulator:
         return web.json_response({"day": today.isoformat(), "day_number": self.catalog.day})
 
 
-# --- pure helpers ----------------------------------------------------------------------------
-
-
-def fault_key(request: web.BaseRequest) -> str:
-    """The request as the fault plan sees it: path and query, without the credential."""
-    query = "&".join(f"{k}={v}" for k, v in sorted(request.query.items()) if k != "api_key")
-    return f"{request.path}?{query}"
+# --- request parameters ----------------------------------------------------------------------
 
 
 def parse_id(text: str) -> int:
@@ -395,47 +306,28 @@ def parse_appends(request: web.BaseRequest) -> tuple[str, ...] | None:
     return None if len(items) > config.MAX_APPENDS else items
 
 
+def parse_change_window(query: Any, today: date) -> tuple[date, date, int] | int:
+    """(start, end, page) of a change-list request, or the TMDb error code that refuses it.
+
+    The checks run in TMDb's order: a bad date is code 23 even when the page is bad too.
+    """
+    try:
+        end = parse_date(query.get("end_date"), today)
+        start = parse_date(query.get("start_date"), min(end, today))
+    except ValueError:
+        return 23
+    try:
+        page = int(query.get("page", "1"))
+    except ValueError:
+        return 22
+    if not 1 <= page <= 500:
+        return 22
+    if end < start or (end - start).days > config.SIM_CHANGES_MAX_DAYS:
+        return 20
+    return start, end, page
+
+
 def parse_date(text: str | None, default: date) -> date:
     if text is None:
         return default
     return datetime.strptime(text, "%Y-%m-%d").date()
-
-
-def json_response(
-    request: web.BaseRequest,
-    body: Any,
-    status: int = 200,
-    max_age: int = 28800,
-    headers: dict[str, str] | None = None,
-) -> web.Response:
-    """A TMDb-style JSON answer, gzip-compressed when the client accepts it."""
-    raw = orjson.dumps(body)
-    all_headers = {
-        **BASE_HEADERS,
-        "ETag": f'W/"{zlib.crc32(raw):08x}{len(raw):08x}"',
-        "Cache-Control": f"public, max-age={max_age}" if max_age else "max-age=0, private",
-    }
-    if headers:
-        all_headers.update(headers)
-    if "gzip" in request.headers.get("Accept-Encoding", ""):
-        raw = gzip_compress(raw, 1, 31)
-        all_headers["Content-Encoding"] = "gzip"
-    return web.Response(body=raw, status=status, headers=all_headers)
-
-
-def tmdb_error(
-    request: web.BaseRequest, code: int, headers: dict[str, str] | None = None
-) -> web.Response:
-    """TMDb's error document for `code`, with its HTTP status."""
-    return json_response(request, error_body(code), ERRORS[code][0], max_age=0, headers=headers)
-
-
-def reset(request: web.BaseRequest) -> None:
-    """Drop the connection with a TCP reset, as a failing CDN edge does."""
-    transport = request.transport
-    if transport is None:
-        return
-    sock = transport.get_extra_info("socket")
-    if sock is not None:
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
-    transport.abort()

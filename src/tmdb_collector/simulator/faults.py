@@ -1,18 +1,28 @@
-"""Named fault profiles and the pure decision of which fault, if any, a request gets.
+"""Named fault profiles, the pure decision of which fault a request gets, and how it looks.
 
 A fault is decided from (seed, request path, how many faults that path has had), not from
 arrival order, so the same crawl against the same seed meets the same faults however its
 requests interleave. A path that just failed draws again on its next request; a path that
-succeeded keeps succeeding.
+succeeded keeps succeeding. The answers at the end are what a client then sees: TMDb's 5xx
+JSON or a CDN's HTML page, a reset, a body cut short, a late answer.
 """
 
 from __future__ import annotations
 
+import asyncio
+import socket
+import struct
+import time
 import zlib
 from dataclasses import dataclass, field
 
+import orjson
+from aiohttp import web
+
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.simulator.catalog import mix
+from tmdb_collector.simulator.payloads import FAULT_CODES, cdn_html
+from tmdb_collector.simulator.responses import JSON_TYPE, tmdb_error
 
 SALT_FAULT = 41
 
@@ -107,3 +117,69 @@ class FaultPlan:
     def html_body(self, path: str) -> bool:
         """Whether a 502/503/504 answer comes from the CDN (HTML) rather than TMDb (JSON)."""
         return mix(self.seed, SALT_FAULT, zlib.crc32(path.encode()), -1) & 1 == 1
+
+
+# --- what a client sees ----------------------------------------------------------------------
+
+CUT_SHORT = orjson.dumps({"id": 1, "title": "A document cut short", "credits": {"cast": []}})
+"""The document that `truncated` and `invalid_json` faults send half of."""
+
+
+def fault_key(request: web.BaseRequest) -> str:
+    """The request as the fault plan sees it: path and query, without the credential."""
+    query = "&".join(f"{k}={v}" for k, v in sorted(request.query.items()) if k != "api_key")
+    return f"{request.path}?{query}"
+
+
+async def fault_response(
+    request: web.BaseRequest, kind: str, plan: FaultPlan
+) -> web.StreamResponse:
+    """The answer for fault `kind` (any but `slow`, which `hold` plays), sent or about to be."""
+    if kind.startswith("http_"):
+        return _server_error(request, int(kind[5:]), plan)
+    if kind == "reset":
+        reset(request)
+        return web.Response(status=500)  # never sent: the connection is gone
+    if kind == "invalid_json":
+        return web.Response(body=CUT_SHORT[: len(CUT_SHORT) // 2], content_type="application/json")
+    return await _truncated(request)
+
+
+def _server_error(request: web.BaseRequest, status: int, plan: FaultPlan) -> web.Response:
+    """A 5xx: TMDb's JSON, or for 502-504 on some paths the CDN's own HTML page."""
+    if status != 500 and plan.html_body(fault_key(request)):
+        return web.Response(status=status, text=cdn_html(status), content_type="text/html")
+    return tmdb_error(request, FAULT_CODES[status])
+
+
+async def _truncated(request: web.BaseRequest) -> web.StreamResponse:
+    """Promise the whole body, send half, then drop the connection."""
+    response = web.StreamResponse(headers={"Content-Type": JSON_TYPE})
+    response.content_length = len(CUT_SHORT)
+    await response.prepare(request)
+    await response.write(CUT_SHORT[: len(CUT_SHORT) // 2])
+    if request.transport is not None:
+        request.transport.close()
+    return response
+
+
+async def hold(request: web.BaseRequest, seconds: float) -> bool:
+    """True once a `slow` request has been held for `seconds`; False if the client left first."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        transport = request.transport
+        if transport is None or transport.is_closing():
+            return False
+        await asyncio.sleep(0.05)
+    return True
+
+
+def reset(request: web.BaseRequest) -> None:
+    """Drop the connection with a TCP reset, as a failing CDN edge does."""
+    transport = request.transport
+    if transport is None:
+        return
+    sock = transport.get_extra_info("socket")
+    if sock is not None:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
+    transport.abort()
