@@ -13,14 +13,15 @@ import re
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 from aiohttp import web
 
 from tmdb_collector import config
 from tmdb_collector.simulator.catalog import Catalog, Kind
-from tmdb_collector.simulator.credits import CreditIndex, people_touched_by_movies
+from tmdb_collector.simulator.changes import ChangeLists
+from tmdb_collector.simulator.credits import CreditIndex
 from tmdb_collector.simulator.exports import export_chunks
 from tmdb_collector.simulator.faults import FaultPlan, fault_key, fault_response, hold
 from tmdb_collector.simulator.limiter import ClientLimits
@@ -70,12 +71,12 @@ class Simulator:
         self.catalog = Catalog(settings.movies, settings.seed, settings.start_day())
         self.catalog.advance(settings.days_elapsed)
         self.credit_index = CreditIndex(self.catalog)
+        self.change_lists = ChangeLists(self.catalog)
         burst = settings.burst or max(1.0, settings.rate_limit * config.SIM_BURST_SHARE)
         self.limits = ClientLimits(settings.rate_limit, burst, settings.max_connections)
         self.faults = FaultPlan.parse(settings.faults, settings.seed)
         self.rng = random.Random(settings.seed)
         self.stats = Stats()
-        self._changes: dict[tuple[str, int], list[dict[str, Any]]] = {}
 
     def server(self) -> web.Server:
         """aiohttp's low-level server: routing is a few comparisons, not a URL dispatcher
@@ -195,7 +196,7 @@ class Simulator:
             return tmdb_error(request, window)
         start, end, page = window
         kind: Kind = "movie" if request.path.startswith("/3/movie/") else "person"
-        rows = self._change_rows(kind, start, end)
+        rows = self.change_lists.rows(kind, start, end)
         size = config.SIM_CHANGES_PAGE_SIZE
         body = {
             "results": rows[(page - 1) * size : page * size],
@@ -204,33 +205,6 @@ class Simulator:
             "total_results": len(rows),
         }
         return json_response(request, body, max_age=600)
-
-    def _change_rows(self, kind: str, start: date, end: date) -> list[dict[str, Any]]:
-        seen: set[int] = set()
-        rows: list[dict[str, Any]] = []
-        day = end
-        while day >= start:  # newest first: an id listed twice keeps its latest state
-            number = self.catalog.day_of(day)
-            if number is not None and number > 0:
-                for row in self._day_rows(kind, number):
-                    if row["id"] not in seen:
-                        seen.add(row["id"])
-                        rows.append(row)
-            day -= timedelta(days=1)
-        return rows
-
-    def _day_rows(self, kind: str, day: int) -> list[dict[str, Any]]:
-        cached = self._changes.get((kind, day))
-        if cached is None:
-            catalog = self.catalog
-            if kind == "movie":
-                found = catalog.change_rows(catalog.movies, day, set())
-            else:
-                extra = people_touched_by_movies(catalog, day)
-                found = catalog.change_rows(catalog.people, day, extra)
-            cached = [row.as_json() for row in found]
-            self._changes[(kind, day)] = cached
-        return cached
 
     # --- export files (files.tmdb.org) -------------------------------------------------------
 
