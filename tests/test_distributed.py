@@ -151,6 +151,8 @@ def test_three_workers_on_three_addresses_fetch_three_times_as_fast_as_one(
         samples.append((time.monotonic(), by_ip(sim)))
         fleet_out, one_out = fleet.output()[0], one.output()[0]
 
+    # Loose on purpose (a shared machine's speed drifts): the measured scaling of 1, 2 and 3
+    # workers is bench/fleet_scaling.py's figure, in BENCHMARKS.md.
     ratio = accepted_rate(samples, FLEET_IPS) / accepted_rate(samples, (ONE_IP,))
     assert ratio >= 2.7, ratio
     final = samples[-1][1]
