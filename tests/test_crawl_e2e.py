@@ -338,6 +338,56 @@ def test_hostile_faults_lose_nothing(start_sim: StartSim, tmp_path: Path) -> Non
     assert counts(data) == {"pending": 0, "ok": facts["ok"], "gone": facts["gone"], "failed": 0}
 
 
+def test_ids_that_keep_failing_exit_1_show_their_causes_and_a_rerun_fetches_exactly_them(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    """A server that answers almost every request with a 503 or a reset: the ids whose retries
+    all fail (in the run's pass and its end-of-run pass) end `failed`, the crawl exits 1, and
+    `status` shows them by cause. Run again against a healthy server (the same catalog), the
+    crawl fetches those ids and nothing else, and ends with exit 0."""
+    movies, limit = 300, 8
+    # Faults hit every API path, the access check's /configuration too; a fault there is no
+    # refusal, so the crawl starts. Which requests fail depends on the seed, not on timing.
+    flaky = start_sim("--movies", str(movies), "--faults", "http_503=0.5,reset=0.45", api_key=KEY)
+    data = tmp_path / "data"
+    first = crawl(flaky, data, "--limit", str(limit), "--json")
+    assert first.returncode == 1, first.stderr
+    facts = summary(first.stdout)
+    stored = rows(data)
+    failed = {i for i, row in stored.items() if row.status == "failed"}
+    assert 0 < len(failed) < limit
+    assert (facts["outcome"], facts["failed"], facts["failed ids in the store"]) == (
+        "done", len(failed), len(failed),
+    )  # fmt: skip
+    causes = Counter(stored[i].reason for i in failed)
+    assert set(causes) <= {"http_503", "reset"} and causes.total() == len(failed)
+    assert all(stored[i].http_status == (503 if stored[i].reason == "http_503" else None)
+               for i in failed)  # fmt: skip
+
+    env = child_env()
+    as_json = run(cli("status", "--json", "--data-dir", str(data)), tmp_path, env)
+    assert as_json.returncode == 0, as_json.stderr
+    movie = json.loads(as_json.stdout)["kinds"]["movie"]
+    assert movie["states"]["failed"] == len(failed)
+    assert movie["failed_by_cause"] == dict(causes)
+    assert (movie["last_run"]["outcome"], movie["last_run"]["failed"]) == ("done", len(failed))
+    text = run(cli("status", "--data-dir", str(data)), tmp_path, env).stdout
+    shown = ", ".join(f"{cause} {n}" for cause, n in sorted(causes.items()))
+    assert f"failed by cause: {shown}" in text
+
+    healthy = start_sim("--movies", str(movies), api_key=KEY)
+    again = crawl(healthy, data, "--limit", str(limit), "--json")
+    assert again.returncode == 0, again.stderr
+    assert summary(again.stdout)["total"] == len(failed)
+    made = crawler_counts(healthy)
+    assert made.total() == CHECK + len(failed) and set(made) <= {"200", "404"}, made  # no export
+    assert_store_matches_catalog(data, movies, config.SIM_SEED, export_ids(movies)[:limit])
+    after = rows(data)
+    assert {i: after[i] for i in stored if i not in failed} == {
+        i: row for i, row in stored.items() if i not in failed
+    }  # the ids already fetched were not fetched again
+
+
 # --- 2. crash safety -----------------------------------------------------------------------------
 
 
