@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from types import TracebackType
 
+import click
 import orjson
 import pytest
 from aiohttp import web
@@ -172,9 +173,10 @@ FLEET_ENV = {  # README: "Each fleet option has an environment variable"
 
 def environment_names(command: str) -> dict[str, str | None]:
     """Each option of a command (`crawl movies`, `status`, ...) and the variable it reads."""
-    found = command_line
+    found: click.Command = command_line
     for word in command.split():
-        found = found.commands[word]  # type: ignore[attr-defined]
+        assert isinstance(found, click.Group)
+        found = found.commands[word]
     return {
         opt: param.envvar if isinstance(param.envvar, str | None) else ",".join(param.envvar)
         for param in found.params
