@@ -11,15 +11,14 @@ import pytest
 
 from tmdb_collector.simulator.process import SimulatorProcess
 
-SAMPLES = Path(__file__).resolve().parents[2] / "shared" / "tmdb" / "samples"
+SAMPLES = Path(__file__).resolve().parent / "data" / "tmdb"
+"""Real TMDb responses, export lines and headers, kept in the repository (see its README.md)."""
 FIRST_DAY = "2026-11-02"
 
 
 @pytest.fixture(scope="session")
 def samples() -> Callable[[str], Any]:
-    """Load a real TMDb response from ../shared/tmdb/samples by file name."""
-    if not SAMPLES.is_dir():
-        pytest.fail(f"the real TMDb samples are missing: expected them at {SAMPLES}")
+    """Load a real TMDb response from tests/data/tmdb by file name."""
 
     def load(name: str) -> Any:
         return json.loads((SAMPLES / name).read_text(encoding="utf-8"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import sqlite3
@@ -28,6 +29,7 @@ import zstandard
 from distributed import Client, LocalCluster, SchedulerPlugin
 
 from test_crawl_e2e import (
+    CHECK,
     KEY,
     MOVIE_APPENDS,
     SHARED_KEY,
@@ -40,6 +42,7 @@ from test_crawl_e2e import (
     counts,
     crawl,
     crawl_cmd,
+    crawler_counts,
     export_ids,
     rows,
     run,
@@ -151,6 +154,8 @@ def test_three_workers_on_three_addresses_fetch_three_times_as_fast_as_one(
         samples.append((time.monotonic(), by_ip(sim)))
         fleet_out, one_out = fleet.output()[0], one.output()[0]
 
+    # Loose on purpose (a shared machine's speed drifts): the measured scaling of 1, 2 and 3
+    # workers is bench/fleet_scaling.py's figure, in BENCHMARKS.md.
     ratio = accepted_rate(samples, FLEET_IPS) / accepted_rate(samples, (ONE_IP,))
     assert ratio >= 2.7, ratio
     final = samples[-1][1]
@@ -307,6 +312,60 @@ def test_bad_fleet_options_exit_2_before_any_request(
     assert not (tmp_path / "data").exists()
     # The stats reading itself is the one request since.
     assert sum(by_ip(sim)["127.0.0.1"].values()) == before + 1
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "needle"),
+    [
+        ("TMDB_CLUSTER", "http://127.0.0.1:8786", "--cluster wants a Dask scheduler's address"),
+        ("TMDB_SSH_HOSTS", "missing-hosts.txt", "cannot read the hosts file"),
+        ("TMDB_BIND", "192.0.2.1", "192.0.2.1: not an address of this machine"),
+        ("TMDB_LOCAL_WORKERS", "0", "--local-workers"),
+        ("TMDB_CHUNK_SIZE", "0", "--chunk-size"),
+        ("TMDB_CLUSTER_TIMEOUT", "0.1", "--cluster-timeout"),
+    ],
+)
+def test_fleet_options_are_read_from_the_environment_and_checked_alike(
+    sim: SimulatorProcess, tmp_path: Path, variable: str, value: str, needle: str
+) -> None:
+    """Each fleet option's variable (README) is read and checked as the option is: a bad value
+    is one line and exit 2, before any request."""
+    before = sum(by_ip(sim).get("127.0.0.1", {}).values())
+    env = child_env(TMDB_API_KEY=SHARED_KEY, **{variable: value})
+    result = run(crawl_cmd(sim, tmp_path / "data", "--quiet"), tmp_path, env)
+    assert_one_clear_line(result, needle)
+    assert not (tmp_path / "data").exists()
+    assert sum(by_ip(sim)["127.0.0.1"].values()) == before + 1  # the stats reading alone
+
+
+def test_a_fleet_from_the_environment_shows_each_worker_as_it_runs(
+    start_sim: StartSim, tmp_path: Path
+) -> None:
+    """TMDB_LOCAL_WORKERS=2 and TMDB_CHUNK_SIZE=10, no fleet option: two local workers crawl
+    in chunks of at most 10 ids; the progress display has a line per worker (its address, its
+    req/s and its 429s) and the summary one per worker, whose requests add up to the
+    crawl's."""
+    movies, limit = 300, 200
+    sim = start_sim("--movies", str(movies), api_key=KEY)
+    data = tmp_path / "data"
+    env = child_env(TMDB_API_KEY=KEY, TMDB_LOCAL_WORKERS="2", TMDB_CHUNK_SIZE="10", COLUMNS="160")
+    result = run(crawl_cmd(sim, data, "--limit", str(limit), "--rate", "200"), tmp_path, env, 90)
+    assert result.returncode == 0, result.stderr
+    assert_store_matches_catalog(data, movies, config.SIM_SEED, export_ids(movies)[:limit])
+    shown = re.findall(
+        r"^ +(127\.0\.0\.1:\d+) .* ([\d.,]+) req/s · 429s (\d+)", result.stderr, re.M
+    )
+    assert len({name for name, _, _ in shown}) == 2, result.stderr
+    assert all(float(rate.replace(",", "")) > 0 for _, rate, _ in shown)
+    lines = re.findall(
+        r"worker (127\.0\.0\.1:\d+) +│ ([\d,]+) requests, [\d.,]+ req/s while fetching, "
+        r"([\d,]+) 429s, ([\d,]+) chunks",
+        result.stderr,
+    )
+    assert {name for name, *_ in lines} == {name for name, _, _ in shown}
+    assert sum(int(n.replace(",", "")) for _, n, _, _ in lines) == limit  # no fault, no retry
+    assert sum(int(c.replace(",", "")) for *_, c in lines) >= limit // 10
+    assert crawler_counts(sim).total() == CHECK + 1 + limit  # the export, then each id once
 
 
 def test_an_unreachable_scheduler_or_ssh_host_is_one_clear_line(

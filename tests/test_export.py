@@ -80,6 +80,23 @@ def jsonl_lines(path: Path) -> list[bytes]:
     return data.splitlines()
 
 
+def frozen_with_scratch(child: subprocess.Popen[str], directory: Path, kind: str) -> None:
+    """Return with `child` stopped (SIGSTOP) while its scratch directory (`.tmdb-KIND-*`) exists
+    in `directory`: it runs in slices of a few milliseconds and is frozen while the test looks,
+    so a quick run cannot make and remove its scratch space between two looks, nor finish
+    between the look and what the test does next."""
+    deadline = time.monotonic() + 60
+    while True:
+        os.kill(child.pid, signal.SIGSTOP)
+        _, status = os.waitpid(child.pid, os.WUNTRACED)  # returns once it is stopped (or gone)
+        assert os.WIFSTOPPED(status), f"the run ended before its scratch space was seen: {status}"
+        if any(p.name.startswith(f".tmdb-{kind}-") for p in directory.iterdir()):
+            return
+        assert time.monotonic() < deadline, "no scratch space in 60 s"
+        os.kill(child.pid, signal.SIGCONT)
+        time.sleep(0.003)
+
+
 # --- the real samples ----------------------------------------------------------------------------
 
 
@@ -204,6 +221,16 @@ def test_duckdb_file_opens_and_its_views_answer(collection: Path, tmp_path: Path
         "SELECT table_name FROM duckdb_constraints() WHERE constraint_type = 'PRIMARY KEY'"
     ).fetchall()
     assert {"movies", "people", "genres", "movie_genres"} <= {k[0] for k in keys}
+    # A comment on every column (README), the meaning SCHEMA.md gives it.
+    columns = con.execute(
+        "SELECT c.table_name, c.column_name, c.comment FROM duckdb_columns() c "
+        "JOIN duckdb_tables() t USING (database_name, schema_name, table_name)"
+    ).fetchall()
+    tables = {table for table, _, _ in columns}
+    assert {"movies", "people", "cast", "crew", "genres", "movie_genres", "keywords"} <= tables
+    assert [(t, c) for t, c, comment in columns if not comment] == []
+    described = schema.document()
+    assert [(t, c) for t, c, comment in columns if comment not in described] == []
 
 
 def test_jsonl_box_office_keeps_exactly_the_old_filters_movies(
@@ -224,6 +251,10 @@ def test_jsonl_box_office_keeps_exactly_the_old_filters_movies(
         assert all(line == raw[i] for line, i in zip(lines, kept, strict=True))  # raw, as sent
 
 
+def released_since(doc: dict[str, Any], year: int) -> bool:
+    return bool(doc["release_date"]) and int(doc["release_date"][:4]) >= year
+
+
 def test_jsonl_where_combines_with_the_preset(collection: Path, tmp_path: Path) -> None:
     docs = raw_movies(collection)
     out = tmp_path / "recent.jsonl"
@@ -232,10 +263,20 @@ def test_jsonl_where_combines_with_the_preset(collection: Path, tmp_path: Path) 
     assert result.returncode == 0, result.stderr
     kept = {orjson.loads(line)["id"] for line in jsonl_lines(out)}
     assert kept == {
-        i for i, d in docs.items()
-        if d["release_date"] and int(d["release_date"][:4]) >= 2000 and d["vote_count"] > 0
+        i for i, d in docs.items() if released_since(d, 2000) and d["vote_count"] > 0
     }  # fmt: skip
     assert 0 < len(kept) < len(docs)
+    # With --preset, a movie is kept when both hold (README).
+    out = tmp_path / "box-office-since-1950.jsonl"
+    where = "year >= 1950 AND vote_count > 0"
+    result = cli("export", "--format", "jsonl", "--preset", "box-office", "--where", where,
+                 "--data-dir", str(collection), "--out", str(out))  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    kept = {orjson.loads(line)["id"] for line in jsonl_lines(out)}
+    box_office = {i for i, d in docs.items() if old_filter(d)}
+    matching = {i for i, d in docs.items() if released_since(d, 1950) and d["vote_count"] > 0}
+    assert kept == box_office & matching
+    assert kept and kept != box_office and kept != matching  # each filter took some out
 
 
 def test_parquet_where_filters_every_movie_table(collection: Path, tmp_path: Path) -> None:
@@ -250,6 +291,30 @@ def test_parquet_where_filters_every_movie_table(collection: Path, tmp_path: Pat
     assert pq.read_metadata(out / "crew.parquet").num_rows == sum(
         len(docs[i]["credits"]["crew"]) for i in kept
     )
+
+
+def test_duckdb_where_keeps_only_those_movies_and_their_rows(
+    collection: Path, tmp_path: Path
+) -> None:
+    docs = raw_movies(collection)
+    out = tmp_path / "budgeted.duckdb"
+    result = cli("export", "--format", "duckdb", "--where", "budget > 0", "--data-dir",
+                 str(collection), "--out", str(out), "--quiet")  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    kept = {i for i, d in docs.items() if d["budget"] > 0}
+    assert 0 < len(kept) < len(docs)
+    con = duckdb.connect(str(out), read_only=True)
+
+    def ids(sql: str) -> set[int]:
+        return {row[0] for row in con.execute(sql).fetchall()}
+
+    assert ids("SELECT id FROM movies") == kept
+    assert ids('SELECT DISTINCT movie_id FROM "cast"') <= kept
+    assert con.execute("SELECT count(*) FROM crew").fetchone() == (
+        sum(len(docs[i]["credits"]["crew"]) for i in kept),
+    )
+    assert ids("SELECT movie_id FROM movie_genres") <= kept
+    assert ids("SELECT id FROM box_office") == {i for i in kept if old_filter(docs[i])}
 
 
 @pytest.mark.parametrize(
@@ -297,11 +362,9 @@ def test_interrupted_export_keeps_the_previous_output(collection: Path, tmp_path
          "--data-dir", str(collection), "--out", str(out)],
         env=env, stderr=subprocess.PIPE, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 30
-    while not any(p.name.startswith(".tmdb-export-") for p in tmp_path.iterdir()):
-        assert time.monotonic() < deadline and child.poll() is None, "the export never started"
-        time.sleep(0.01)
-    child.send_signal(signal.SIGINT)
+    frozen_with_scratch(child, tmp_path, "export")
+    child.send_signal(signal.SIGINT)  # delivered as it resumes, mid-export
+    os.kill(child.pid, signal.SIGCONT)
     _, stderr = child.communicate(timeout=30)
     assert child.returncode == 130, stderr
     assert out.read_bytes() == b"previous export\n"
@@ -317,12 +380,9 @@ def test_the_next_run_removes_what_a_killed_one_left(
     argv = [*command, "--data-dir", str(collection), "--out", str(out), "--quiet"]
     env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
     child = subprocess.Popen([sys.executable, "-m", "tmdb_collector", *argv], env=env)
-    deadline = time.monotonic() + 30
-    while not any(p.name.startswith(f".tmdb-{kind}-") for p in tmp_path.iterdir()):
-        assert time.monotonic() < deadline and child.poll() is None, "the run never started"
-        time.sleep(0.01)
-    child.kill()  # kill -9: no chance to clean up
-    child.wait(timeout=30)
+    frozen_with_scratch(child, tmp_path, kind)
+    child.kill()  # kill -9, mid-run: no chance to clean up
+    assert child.wait(timeout=30) == -signal.SIGKILL
     assert any(p.name.startswith(f".tmdb-{kind}-") for p in tmp_path.iterdir())
     out.mkdir(exist_ok=True)
     (out / f".edges.parquet.tmdb-{child.pid}.partial").write_bytes(b"half a file")
@@ -376,6 +436,27 @@ def test_network_command_counts_what_the_documents_say(collection: Path, tmp_pat
         assert (g.number_of_nodes(), g.number_of_edges()) == (len(nodes), len(edges))
     header = (out / "neo4j_relationships.csv").read_text().splitlines()[0]
     assert header.startswith(":START_ID(Person),:END_ID(Person)")
+
+
+def test_network_years_keeps_the_movies_released_in_that_range(
+    collection: Path, tmp_path: Path
+) -> None:
+    docs = raw_movies(collection)
+    for years, low, high in (("1950-1979", 1950, 1979), ("2000-", 2000, 9999)):
+        out = tmp_path / years
+        result = cli("network", "--years", years, "--data-dir", str(collection),
+                     "--out", str(out), "--quiet")  # fmt: skip
+        assert result.returncode == 0, result.stderr
+        inside = {
+            i: d for i, d in docs.items()
+            if d["release_date"] and low <= int(d["release_date"][:4]) <= high
+        }  # fmt: skip
+        assert 0 < len(inside) < len(docs)
+        expected = cast_pairs(inside)
+        assert expected
+        edges = pq.read_table(out / "edges.parquet").to_pylist()
+        assert {(e["source"], e["target"]): e["weight"] for e in edges} == dict(expected)
+        assert all(low <= e["first_year"] <= e["last_year"] <= high for e in edges)
 
 
 def test_network_bad_format_is_one_line_and_touches_no_output(

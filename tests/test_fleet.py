@@ -90,6 +90,10 @@ def test_bad_fleet_options_are_one_clear_error(options: dict[str, object], needl
     assert needle in str(caught.value)
 
 
+CHUNK_SECONDS = 15  # README: a chunk is "about 15 s of one worker's requests"
+SMALLEST_CHUNK = 10  # the fewest ids a chunk holds, even at the end of a pass
+
+
 @given(
     rate=st.floats(0.5, 100),
     workers=st.integers(1, 50),
@@ -103,15 +107,18 @@ def test_chunks_are_bounded_and_shrink_towards_the_end(
     assert 1 <= size <= config.FLEET_CHUNK_MAX
     if fixed:
         assert size <= fixed
-    # Near the end, a chunk is at most a share of what is left (or the smallest chunk).
-    share = -(-left // (config.FLEET_TAIL_SPLIT * workers))
-    assert size <= max(share, config.FLEET_CHUNK_MIN)
+    else:  # about 15 s of one worker's requests, at most (README)
+        assert size <= max(round(rate * CHUNK_SECONDS), SMALLEST_CHUNK)
+    # Near the end, a chunk is at most half a worker's share of what is left (or the smallest
+    # chunk), so that the workers finish together.
+    share = -(-left // (2 * workers))
+    assert size <= max(share, SMALLEST_CHUNK)
 
 
 def test_a_chunk_is_about_fifteen_seconds_of_requests_until_the_tail() -> None:
-    assert chunk_size(35, workers=4, left=1_000_000) == 35 * config.FLEET_CHUNK_SECONDS
+    assert chunk_size(35, workers=4, left=1_000_000) == 525  # 35/s x 15 s
     assert chunk_size(35, workers=4, left=800) == 100  # 800 / (2 x 4)
-    assert chunk_size(35, workers=4, left=30) == config.FLEET_CHUNK_MIN
+    assert chunk_size(35, workers=4, left=30) == SMALLEST_CHUNK
 
 
 def test_a_tally_counts_each_worker_and_an_id_retried_once() -> None:

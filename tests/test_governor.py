@@ -1,4 +1,8 @@
-"""The governor against a model of TMDb's per-IP limiter, on a virtual clock (no waiting)."""
+"""The governor against a model of TMDb's per-IP limiter, on a virtual clock (no waiting).
+
+The shares of the limit asserted here are the virtual clock's; a real crawl against a real
+rate-limited simulator is measured by bench/crawl_rate_limited.py (figures in BENCHMARKS.md).
+"""
 
 from __future__ import annotations
 

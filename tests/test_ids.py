@@ -16,6 +16,7 @@ from pathlib import Path
 import orjson
 import pytest
 
+from conftest import SAMPLES
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.ids import (
     ExportFile,
@@ -275,6 +276,47 @@ def test_mixed_lines_give_the_right_ids_in_order_and_count_what_was_skipped(
     assert source.lines == len(MIXED_LINES)
     assert source.malformed == MIXED_MALFORMED
     assert source.adult == 1
+
+
+@pytest.mark.parametrize(
+    ("sample", "ids"),
+    [
+        (
+            "export_movie_ids_head_undated_older.jsonl",  # not sorted by id; one video: true
+            [3924, 6124, 8773, 25449, 31975, 2, 3, 5, 6, 8, 9, 11, 12, 13, 14, 15, 16, 17],
+        ),
+        (
+            "export_person_ids_head_03_20_2020.jsonl",
+            [16767, 54768, 54769, 4826, 54770, 16769, 54766, 53836, 54771, 5999],
+        ),
+    ],
+)
+def test_real_export_heads_give_their_ids_in_file_order(
+    tmp_path: Path, sample: str, ids: list[int]
+) -> None:
+    packed = tmp_path / "export.json.gz"  # as TMDb publishes them
+    packed.write_bytes(gzip.compress((SAMPLES / sample).read_bytes()))
+    for path in (SAMPLES / sample, packed):
+        source = read_ids(path)
+        assert list(source) == ids
+        assert (source.lines, source.malformed, source.adult) == (len(ids), 0, 0)
+
+
+def test_the_first_line_of_every_real_export_type_gives_its_id(tmp_path: Path) -> None:
+    """One line of each of TMDb's export files (2026-08-31): movies, TV series, people,
+    collections, networks, keywords and companies each give their id; the adult movie line
+    is counted and skipped."""
+    first_lines = orjson.loads(
+        (SAMPLES / "export_first_line_per_type_08_31_2026.json").read_bytes()
+    )
+    path = write(
+        tmp_path / "ids.json.gz", [orjson.dumps(line) for line in first_lines.values()], packed=True
+    )
+    source = read_ids(path)
+    kept = {line["id"] for name, line in first_lines.items() if name != "adult_movie_ids"}
+    assert list(source) == [3924, 1, 16767, 10, 1, 378, 1]
+    assert set(source) == kept
+    assert (source.lines, source.malformed, source.adult) == (8, 0, 1)
 
 
 def test_gzip_is_detected_by_content_not_by_name(tmp_path: Path) -> None:

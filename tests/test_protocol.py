@@ -67,6 +67,47 @@ def test_429_throttles_and_honours_retry_after_when_sent(samples: Load) -> None:
     assert without.throttled and without.retry_after is None
 
 
+def observed_answers(samples: Load) -> list[tuple[str, int, dict[str, str]]]:
+    """(where it was seen, HTTP status, headers) of each real answer whose headers were recorded
+    (a header sent several times is one comma-separated value, as aiohttp gives it)."""
+    found = []
+    for source, capture in samples("response_headers_observed.json").items():
+        for seen in capture["responses"] if not source.startswith("_") else ():
+            headers = {
+                name: ", ".join(value) if isinstance(value, list) else value
+                for name, value in seen["headers"].items()
+            }
+            found.append((f"{source} {seen.get('request', '')}", seen["status"], headers))
+    return found
+
+
+def test_real_response_headers_are_read_as_tmdb_meant_them(samples: Load) -> None:
+    """Headers TMDb and its CDN really sent (CloudFront, openresty, the 2017 rate-limit
+    headers): each status means what it should, and nothing in them passes for a Retry-After
+    (the 2017 answer names Retry-After only in Access-Control-Expose-Headers; the 2023 CDN 429
+    sent none), so a 429 without one backs off exponentially."""
+    bodies = {
+        200: raw(samples("movie_47964_details.json")),
+        404: raw(samples("error_404_status34_movie_999999999.json")),
+        401: raw(samples("spec_example_error_401_status7.json")),
+        429: raw(samples("error_429_status25_legacy_2017.json")),
+    }
+    verdicts = {200: Verdict.OK, 404: Verdict.GONE, 401: Verdict.FATAL, 429: Verdict.RETRY}
+    answers = observed_answers(samples)
+    assert {status for _, status, _ in answers} == set(verdicts)
+    dates = 0
+    for where, status, headers in answers:
+        answer = classify(status, headers, bodies[status])
+        assert answer.verdict is verdicts[status], where
+        assert answer.throttled == (status == 429), where
+        assert answer.retry_after is None, where
+        date = next((v for k, v in headers.items() if k.lower() == "date"), None)
+        if date is not None:  # an HTTP date, as Retry-After may be: long past, so no wait
+            assert parse_retry_after(date) == 0.0, where
+            dates += 1
+    assert dates >= 4
+
+
 @pytest.mark.parametrize("status", [500, 502, 503, 504])
 def test_5xx_with_json_or_a_cdn_html_page_is_retried(status: int) -> None:
     for body in (
@@ -109,8 +150,13 @@ def test_retry_after_as_seconds_or_http_date() -> None:
 
 @given(st.integers(1, 40), st.integers(0, 2**32))
 def test_backoff_grows_exponentially_within_its_cap(attempt: int, seed: int) -> None:
+    bound = min(config.RETRY_CAP_S, config.RETRY_BASE_S * 2 ** (attempt - 1))
     wait = backoff(attempt, random.Random(seed))
-    assert 0 <= wait <= min(config.RETRY_CAP_S, config.RETRY_BASE_S * 2 ** (attempt - 1))
+    assert 0 <= wait <= bound
+    # ... and it does wait, longer with each try: full jitter spreads the waits over the whole
+    # range, so among 64 draws one reaches its upper half (all below: a chance of 2^-64).
+    rng = random.Random(seed)
+    assert max(backoff(attempt, rng) for _ in range(64)) >= bound / 2
 
 
 def test_pause_after_429_is_floored_capped_and_grows_without_retry_after() -> None:

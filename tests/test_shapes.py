@@ -1,6 +1,6 @@
 """Generated documents have the field names, order, types and nullability of real TMDb ones.
 
-The reference is the real responses in ../shared/tmdb/samples: if TMDb's shape and the
+The reference is the real responses in tests/data/tmdb: if TMDb's shape and the
 simulator's drift apart, the collector would be tested against the wrong thing.
 """
 

@@ -26,6 +26,7 @@ from conftest import FIRST_DAY
 from test_crawl_e2e import (
     CHECK,
     FAST,
+    IN_FLIGHT,
     KEY,
     Child,
     StartSim,
@@ -41,7 +42,6 @@ from test_crawl_e2e import (
     sim_get,
     started,
 )
-from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.simulator.process import SimulatorProcess
 
@@ -252,11 +252,11 @@ def test_kill_9_and_ctrl_c_partway_then_rerun_converge(start_sim: StartSim, tmp_
     for kind in ("movie", "person"):
         assert same_records(rows(crashed, kind)) == same_records(rows(clean, kind)), kind
         assert meta(crashed, f"sync_day:{kind}") == meta(clean, f"sync_day:{kind}") == day
-    # Each of the 4 stops cost at most the answers not yet written (a batch is written every
-    # BATCH_SECONDS) and the requests in flight, plus a rerun's access check and change lists:
-    # what was fetched before a stop was not fetched again.
+    # Each of the 4 stops cost at most the answers not yet written (a batch is written at least
+    # every half second, README) and the requests in flight, plus a rerun's access check and
+    # change lists: what was fetched before a stop was not fetched again.
     made, needed = crawler_counts(sim).total() - crawled, crawler_counts(clean_sim).total()
-    lost = rate * config.BATCH_SECONDS + config.RATE_MAX_IN_FLIGHT
+    lost = rate * 0.5 + IN_FLIGHT
     assert made <= needed + 4 * (lost + CHECK + pages), (made, needed)
     reused = [
         e.get("ids already fetched by an earlier run", 0) for e in events(final.stdout, "summary")
