@@ -135,6 +135,7 @@ class Crawl:
         self.tally.total = counts.get("pending", 0) + counts.get("failed", 0)
         try:
             for states in (("pending",), ("failed",)):
+                self.flush()  # the failed pass reads the store: this run's failures too
                 await self._pass(states)
         finally:
             self.flush()  # also on Ctrl-C (cancellation) and on a fatal answer
