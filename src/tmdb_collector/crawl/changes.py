@@ -19,7 +19,14 @@ from urllib.parse import urlencode
 from tmdb_collector import config
 from tmdb_collector.client.api import TmdbClient
 from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Answer, Credentials, Request, Verdict, backoff
+from tmdb_collector.client.protocol import (
+    Answer,
+    Credentials,
+    Request,
+    Verdict,
+    api_request,
+    backoff,
+)
 from tmdb_collector.errors import ChangeListError, CredentialsError
 
 MAX_PAGE = 500
@@ -56,9 +63,7 @@ def changes_request(
     if (end - start).days > config.SYNC_CHANGES_MAX_DAYS:  # TMDb would answer 422, code 20
         raise ValueError(f"a change window of {(end - start).days} days is over TMDb's limit")
     query = urlencode({"start_date": start.isoformat(), "end_date": end.isoformat(), "page": page})
-    safe = f"{api_url.rstrip('/')}/{kind}/changes?{query}"
-    key = credentials.key_query
-    return Request(f"{safe}&{key}" if key else safe, credentials.headers(), safe)
+    return api_request(api_url, f"{kind}/changes", query, credentials)
 
 
 @dataclass(frozen=True)
@@ -128,7 +133,7 @@ class ChangeReader:
             if found is not None:
                 return found
             self._stop_if_final(answer, kind, day)
-            if answer.reason == "http_429" and throttled < MAX_429_PER_PAGE:
+            if answer.rate_limited and throttled < MAX_429_PER_PAGE:
                 throttled += 1
                 continue
             attempts += 1

@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from tmdb_collector import config
 from tmdb_collector.client.api import TmdbClient
 from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Verdict, backoff
+from tmdb_collector.client.protocol import Answer, Verdict, backoff
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import CredentialsError
 
@@ -230,7 +230,7 @@ class Fetcher:
             answer, body = await self.client.fetch(self.kind, id_, self.appends)
             await self.governor.release(started, answer)
             tally.requests += 1
-            self._check_reachable(answer.reason)
+            self._check_reachable(answer)
             if answer.verdict is Verdict.OK:
                 return Outcome(self.kind, id_, "ok", "ok", 200, body)
             if answer.verdict is Verdict.GONE:
@@ -238,20 +238,20 @@ class Fetcher:
             if answer.verdict is Verdict.FATAL:
                 raise CredentialsError(answer.message)
             if answer.verdict is Verdict.FAILED:
-                return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
+                return Outcome(self.kind, id_, "failed", answer.reason, answer.status)
             tally.retries += 1
             tally.reasons[answer.reason] += 1
-            tally.throttled += answer.reason == "http_429"
-            if answer.reason == "http_429" and throttled < MAX_429_PER_ID:
+            tally.throttled += answer.rate_limited
+            if answer.rate_limited and throttled < MAX_429_PER_ID:
                 throttled += 1
                 continue
             attempts += 1
             if attempts >= self.max_attempts:
-                return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
+                return Outcome(self.kind, id_, "failed", answer.reason, answer.status)
             await self.sleep(backoff(attempts, self.rng))
 
-    def _check_reachable(self, reason: str) -> None:
-        if reason != "unreachable":
+    def _check_reachable(self, answer: Answer) -> None:
+        if not answer.unreachable:
             self._unreachable = -1 if self._unreachable >= 0 else self._unreachable
             return
         if self._unreachable < 0:
@@ -259,7 +259,3 @@ class Fetcher:
         self._unreachable += 1
         if self._unreachable >= UNREACHABLE_STREAK:
             raise self.client.unreachable()
-
-
-def _status(reason: str) -> int | None:
-    return int(reason[5:]) if reason.startswith("http_") else None
