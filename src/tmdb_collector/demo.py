@@ -15,6 +15,7 @@ from tmdb_collector.export import outputs, tables
 from tmdb_collector.network import NetworkOptions, build_network
 from tmdb_collector.progress import Reporter
 from tmdb_collector.simulator.process import SimulatorProcess
+from tmdb_collector.vocab import Kind, RunOutcome, State
 
 DEMO_MARK = "demo"
 
@@ -53,22 +54,22 @@ def run_demo(
         store.set_meta(DEMO_MARK, "1")
         day = sim.today()
         plan = jobs.plan_movies(store, options, day=day)
-        movies_tally, outcome = jobs.run(store, "movie", options, reporter)
+        movies_tally, outcome = jobs.run(store, Kind.MOVIE, options, reporter)
         reporter.summary(movies_tally, outcome, plan.as_dict())
-        if outcome != "done":
+        if outcome != RunOutcome.DONE:
             return 130
         people_options = jobs.CrawlOptions(**{**options.__dict__, "appends": ()})
         plan = jobs.plan_people(store, people_options)
-        people_tally, outcome = jobs.run(store, "person", people_options, reporter)
+        people_tally, outcome = jobs.run(store, Kind.PERSON, people_options, reporter)
         reporter.summary(people_tally, outcome, plan.as_dict())
-        if outcome != "done":
+        if outcome != RunOutcome.DONE:
             return 130
     echo(f"\nstore: {store.path}  (inspect it with: tmdb-collector status --data-dir {data_dir})")
     for format_ in ("parquet", "duckdb"):
         request = outputs.ExportRequest.check(format_, data_dir)
         echo(f"{format_}: {outputs.export(store, request)}")
     echo(f"network: {_network(store, data_dir / config.OUTPUT_DIR / config.NETWORK_DIR)}")
-    failed = sum(counts["failed"] for counts in store.counts().values())
+    failed = sum(counts[State.FAILED] for counts in store.counts().values())
     return 1 if failed else 0
 
 

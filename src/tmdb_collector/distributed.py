@@ -39,6 +39,7 @@ from tmdb_collector.crawl.jobs import CrawlOptions
 from tmdb_collector.crawl.scheduler import Fetcher, Tally
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
+from tmdb_collector.vocab import Kind, State
 
 try:
     from distributed import Client, Future, LocalCluster, SSHCluster, WorkerPlugin, get_worker
@@ -58,7 +59,7 @@ class WorkerSettings:
     """What every worker needs to fetch: what, from where, as whom, how fast. Its repr shows
     no credential (Credentials' repr hides them)."""
 
-    kind: str
+    kind: Kind
     api_url: str
     credentials: Credentials
     rate: float
@@ -181,18 +182,18 @@ async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fle
     """Every pending (then failed) id of the tally's kind fetched by the fleet and recorded in
     the store as chunks come back; the tally counts what happened, per worker too."""
     counts = store.counts().get(tally.kind, {})
-    tally.total = counts.get("pending", 0) + counts.get("failed", 0)
+    tally.total = counts.get(State.PENDING, 0) + counts.get(State.FAILED, 0)
     async with cluster_client(fleet) as client:
         await start_workers(client, settings)
         try:
-            for states in (("pending",), ("failed",)):
+            for states in ((State.PENDING,), (State.FAILED,)):
                 await Pass(client, store, tally, states, settings.rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 await client.unregister_worker_plugin(PLUGIN)  # credentials leave it
 
 
-def worker_settings(kind: str, options: CrawlOptions, fleet: Fleet) -> WorkerSettings:
+def worker_settings(kind: Kind, options: CrawlOptions, fleet: Fleet) -> WorkerSettings:
     """The settings of one worker: workers sharing this machine's address share its rate."""
     share = fleet.shares_one_address()
     return WorkerSettings(
@@ -215,7 +216,7 @@ class Pass:
     client: Client
     store: Store
     tally: Tally
-    states: tuple[str, ...]
+    states: tuple[State, ...]
     rate: float
     fixed_size: int | None = None
     in_flight: dict[asyncio.Future[Chunk], Future[Chunk]] = field(default_factory=dict)

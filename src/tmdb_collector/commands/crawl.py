@@ -21,6 +21,7 @@ from tmdb_collector.crawl.jobs import CrawlOptions, Plan
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.progress import Reporter
+from tmdb_collector.vocab import Kind, RunOutcome, State
 
 
 def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -206,7 +207,7 @@ def crawl_options(
 
 def finish_crawl(
     store: Store,
-    kind: str,
+    kind: Kind,
     options: CrawlOptions,
     plan: Plan,
     refresh: bool,
@@ -218,10 +219,10 @@ def finish_crawl(
     ids failed, 130)."""
     reporter = Reporter("json" if json_lines else "quiet" if quiet else "bar")
     tally, outcome = jobs.run(store, kind, options, reporter, refresh=refresh, fleet=fleet)
-    failed_now = store.counts().get(kind, {}).get("failed", 0)
+    failed_now = store.counts().get(kind, {}).get(State.FAILED, 0)
     facts = {**plan.as_dict(), "failed ids in the store": failed_now}
     reporter.summary(tally, outcome, facts | ({"fleet": fleet.describe()} if fleet else {}))
-    if outcome == "interrupted":
+    if outcome is RunOutcome.INTERRUPTED:
         click.echo(
             "tmdb-collector: interrupted; what was fetched is saved, run the same "
             "command to resume",
@@ -270,7 +271,7 @@ def movies(
     jobs.check_access(options)
     store = Store.open(options.data_dir)
     plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
-    return finish_crawl(store, "movie", options, plan, refresh, json_lines, quiet, fleet)
+    return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
 
 
 @crawl.command()
@@ -302,4 +303,4 @@ def people(
     jobs.check_access(options)
     store = Store.open(options.data_dir)
     plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
-    return finish_crawl(store, "person", options, plan, refresh, json_lines, quiet, fleet)
+    return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)

@@ -20,14 +20,15 @@ from tmdb_collector.crawl.jobs import CrawlOptions
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.progress import emit
+from tmdb_collector.vocab import Kind, RunOutcome
 
-DEFAULT_APPENDS = {"movie": config.MOVIE_APPENDS, "person": config.PERSON_APPENDS}
+DEFAULT_APPENDS = {Kind.MOVIE: config.MOVIE_APPENDS, Kind.PERSON: config.PERSON_APPENDS}
 
 
 @click.command()
 @click.option(
     "--only",
-    type=click.Choice(sorted(syncing.KINDS)),
+    type=click.Choice(sorted(kind.plural for kind in Kind)),
     help="Sync one kind.  [default: movies, and people when they were crawled]",
 )
 @click.option(
@@ -78,7 +79,13 @@ def sync(
             store, kind, kind_options, today=today, reconcile=reconcile, now=now
         )
         result = finish_crawl(store, kind, kind_options, plan.as_plan(), refresh, json_lines, quiet)
-        outcome = "interrupted" if result == 130 else "stopped" if plan.stopped else "done"
+        outcome = (
+            RunOutcome.INTERRUPTED
+            if result == 130
+            else RunOutcome.STOPPED
+            if plan.stopped
+            else RunOutcome.DONE
+        )
         watermark = syncing.settle(store, plan, outcome)
         _say(plan, watermark, json_lines)
         if result == 130:
@@ -92,7 +99,7 @@ def _explicit(ctx: click.Context) -> bool:
 
 
 def _options_for(
-    store: Store, kind: str, options: CrawlOptions, explicit: str | None
+    store: Store, kind: Kind, options: CrawlOptions, explicit: str | None
 ) -> CrawlOptions:
     """The options for one kind: the appends given, else those its crawl used."""
     text = explicit if explicit is not None else store.get_meta(f"appends:{kind}")
@@ -122,7 +129,7 @@ def _open_collection(data_dir: Path) -> Store:
 
 def _say(plan: syncing.SyncPlan, watermark: date, json_lines: bool) -> None:
     """Where the watermark went, and why it stopped short of today."""
-    plural = syncing.PLURAL[plan.kind]
+    plural = plan.kind.plural
     if json_lines:
         facts = {"kind": plan.kind, "watermark": watermark.isoformat()}
         emit(

@@ -26,6 +26,7 @@ from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.scheduler import Crawl, Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.progress import Reporter
+from tmdb_collector.vocab import Kind, RunOutcome
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class Plan:
 
 
 def plan_from_file(
-    store: Store, kind: str, source: ids.IdSource, label: str, limit: int | None = None
+    store: Store, kind: Kind, source: ids.IdSource, label: str, limit: int | None = None
 ) -> Plan:
     """Make a file's ids (an export, or an ids file) pending; `limit` keeps the first N."""
     wanted: Iterable[int] = itertools.islice(source, limit) if limit else source
@@ -82,12 +83,12 @@ def plan_movies(
 ) -> Plan:
     """Movie ids from an ids file, or from TMDb's daily export (the newest, or `day`'s)."""
     if ids_file is not None:
-        return plan_from_file(store, "movie", ids.read_ids(ids_file), str(ids_file), limit)
+        return plan_from_file(store, Kind.MOVIE, ids.read_ids(ids_file), str(ids_file), limit)
     path, used = ids.download_export(
-        options.exports_url, "movie", options.data_dir / "exports", day, now or datetime.now(UTC)
+        options.exports_url, Kind.MOVIE, options.data_dir / "exports", day, now or datetime.now(UTC)
     )
-    plan = plan_from_file(store, "movie", ids.read_ids(path), path.name, limit)
-    store.set_meta("export_day:movie", used.isoformat())
+    plan = plan_from_file(store, Kind.MOVIE, ids.read_ids(path), path.name, limit)
+    store.set_meta(f"export_day:{Kind.MOVIE}", used.isoformat())
     return plan
 
 
@@ -102,13 +103,13 @@ def plan_people(
     """People in the stored movies' credits (default), or TMDb's whole person export."""
     if source == "export":
         path, used = ids.download_export(
-            options.exports_url, "person", options.data_dir / "exports", None, datetime.now(UTC)
+            options.exports_url, Kind.PERSON, options.data_dir / "exports", None, datetime.now(UTC)
         )
-        store.set_meta("export_day:person", used.isoformat())
-        return plan_from_file(store, "person", ids.read_ids(path), path.name, limit)
+        store.set_meta(f"export_day:{Kind.PERSON}", used.isoformat())
+        return plan_from_file(store, Kind.PERSON, ids.read_ids(path), path.name, limit)
     store.set_meta("people_from", "cast" if cast_only else "credits")  # the scope `sync` keeps
     people = credited_people(store, cast_only)
-    added = store.add("person", itertools.islice(people, limit) if limit else people)
+    added = store.add(Kind.PERSON, itertools.islice(people, limit) if limit else people)
     return Plan(
         "cast of the stored movies" if cast_only else "credits of the stored movies", added=added
     )
@@ -117,7 +118,7 @@ def plan_people(
 def credited_people(store: Store, cast_only: bool = False) -> Iterator[int]:
     """Person ids in the stored movies' cast (and crew), streamed; repeats are the store's to
     drop."""
-    for _, body in store.documents("movie"):
+    for _, body in store.documents(Kind.MOVIE):
         credits = orjson.loads(body).get("credits") or {}
         for row in credits.get("cast") or ():
             yield row["id"]
@@ -128,26 +129,26 @@ def credited_people(store: Store, cast_only: bool = False) -> Iterator[int]:
 
 def run(
     store: Store,
-    kind: str,
+    kind: Kind,
     options: CrawlOptions,
     reporter: Reporter,
     refresh: bool = False,
     fleet: Fleet | None = None,
-) -> tuple[Tally, str]:
+) -> tuple[Tally, RunOutcome]:
     """Fetch every pending (then failed) id of `kind`, in this process or on `fleet`; returns
-    the tally and how it ended: "done", or "interrupted" (Ctrl-C: what was fetched is saved).
+    the tally and how it ended: done, or interrupted (Ctrl-C: what was fetched is saved).
     Errors that stop a run (refused credentials, an unreachable API) are raised after saving
     too."""
     if refresh:
         store.requeue(kind, None)
     store.set_meta(f"appends:{kind}", ",".join(options.appends))  # `sync` fetches alike
     tally = Tally(kind)
-    outcome = "stopped"
+    outcome = RunOutcome.STOPPED
     try:
         asyncio.run(_run(store, tally, options, reporter, fleet))
-        outcome = "done"
+        outcome = RunOutcome.DONE
     except KeyboardInterrupt:
-        outcome = "interrupted"
+        outcome = RunOutcome.INTERRUPTED
     finally:
         save_run(store, tally, outcome)
     return tally, outcome
@@ -198,7 +199,7 @@ def check_access(options: CrawlOptions) -> None:
     asyncio.run(check())
 
 
-def save_run(store: Store, tally: Tally, outcome: str) -> None:
+def save_run(store: Store, tally: Tally, outcome: RunOutcome) -> None:
     """Remember the last run of a kind, for `status`."""
     facts = {**tally.as_dict(), "outcome": outcome, "finished": time.time()}
     store.set_meta(f"last_run:{tally.kind}", orjson.dumps(facts).decode())

@@ -19,9 +19,10 @@ from dataclasses import dataclass, field
 from tmdb_collector import config
 from tmdb_collector.client.api import TmdbClient
 from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Answer, Verdict, backoff
+from tmdb_collector.client.protocol import Answer, Reason, Verdict, backoff
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import CredentialsError
+from tmdb_collector.vocab import Kind, State
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
 MAX_429_PER_ID = 50  # 429s one id may meet before they count against its tries
@@ -31,7 +32,7 @@ MAX_429_PER_ID = 50  # 429s one id may meet before they count against its tries
 class Tally:
     """What a crawl has done so far; progress displays read it while the crawl runs."""
 
-    kind: str
+    kind: Kind
     total: int = 0  # ids this run set out to fetch
     ok: int = 0
     gone: int = 0
@@ -69,9 +70,9 @@ class Tally:
         if outcome.id in self.failed_now:
             self.failed_now.discard(outcome.id)
             self.failed -= 1
-        if outcome.status == "ok":
+        if outcome.status == State.OK:
             self.ok += 1
-        elif outcome.status == "gone":
+        elif outcome.status == State.GONE:
             self.gone += 1
         else:
             self.failed += 1
@@ -106,7 +107,7 @@ class Crawl:
     """One kind's crawl over a store; `run` fetches everything pending, then retries failed."""
 
     store: Store
-    kind: str
+    kind: Kind
     client: TmdbClient
     governor: Governor
     appends: tuple[str, ...] = ()
@@ -115,7 +116,7 @@ class Crawl:
     max_attempts: int = config.RETRY_MAX_ATTEMPTS
     rng: random.Random = field(default_factory=random.Random)
     sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    tally: Tally = field(default_factory=lambda: Tally(""))
+    tally: Tally = field(default_factory=lambda: Tally(Kind.MOVIE))  # its kind: the crawl's
     _batch: list[Outcome] = field(default_factory=list, init=False)
 
     def __post_init__(self) -> None:
@@ -132,9 +133,9 @@ class Crawl:
 
     async def run(self) -> Tally:
         counts = self.store.counts().get(self.kind, {})
-        self.tally.total = counts.get("pending", 0) + counts.get("failed", 0)
+        self.tally.total = counts.get(State.PENDING, 0) + counts.get(State.FAILED, 0)
         try:
-            for states in (("pending",), ("failed",)):
+            for states in ((State.PENDING,), (State.FAILED,)):
                 self.flush()  # the failed pass reads the store: this run's failures too
                 await self._pass(states)
         finally:
@@ -147,7 +148,7 @@ class Crawl:
             self.store.record(self._batch)
             self._batch = []
 
-    async def _pass(self, states: tuple[str, ...]) -> None:
+    async def _pass(self, states: tuple[State, ...]) -> None:
         workers = self.governor.max_in_flight
         queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=4 * workers)
         tasks = [asyncio.create_task(self._produce(queue, states, workers))]
@@ -161,7 +162,7 @@ class Crawl:
             await asyncio.gather(*tasks, flusher, return_exceptions=True)
 
     async def _produce(
-        self, queue: asyncio.Queue[int | None], states: tuple[str, ...], workers: int
+        self, queue: asyncio.Queue[int | None], states: tuple[State, ...], workers: int
     ) -> None:
         after = -1
         while page := self.store.todo(self.kind, states, after):
@@ -191,7 +192,7 @@ class Fetcher:
     the crawl over a store uses one, and so does each worker of a fleet (which has no store:
     its driver records what it returns)."""
 
-    kind: str
+    kind: Kind
     client: TmdbClient
     governor: Governor
     appends: tuple[str, ...] = ()
@@ -232,13 +233,13 @@ class Fetcher:
             tally.requests += 1
             self._check_reachable(answer)
             if answer.verdict is Verdict.OK:
-                return Outcome(self.kind, id_, "ok", "ok", 200, body)
+                return Outcome(self.kind, id_, State.OK, Reason.OK, 200, body)
             if answer.verdict is Verdict.GONE:
-                return Outcome(self.kind, id_, "gone", "gone", 404)
+                return Outcome(self.kind, id_, State.GONE, Reason.GONE, 404)
             if answer.verdict is Verdict.FATAL:
                 raise CredentialsError(answer.message)
             if answer.verdict is Verdict.FAILED:
-                return Outcome(self.kind, id_, "failed", answer.reason, answer.status)
+                return Outcome(self.kind, id_, State.FAILED, answer.reason, answer.status)
             tally.retries += 1
             tally.reasons[answer.reason] += 1
             tally.throttled += answer.rate_limited
@@ -247,7 +248,7 @@ class Fetcher:
                 continue
             attempts += 1
             if attempts >= self.max_attempts:
-                return Outcome(self.kind, id_, "failed", answer.reason, answer.status)
+                return Outcome(self.kind, id_, State.FAILED, answer.reason, answer.status)
             await self.sleep(backoff(attempts, self.rng))
 
     def _check_reachable(self, answer: Answer) -> None:

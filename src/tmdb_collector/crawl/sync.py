@@ -39,16 +39,14 @@ from tmdb_collector.crawl.jobs import CrawlOptions, Plan
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
 from tmdb_collector.errors import ChangeListError, ConfigError
-
-KINDS = {"movies": "movie", "people": "person"}
-PLURAL = {kind: plural for plural, kind in KINDS.items()}
+from tmdb_collector.vocab import Kind, RunOutcome
 
 
-def watermark_key(kind: str) -> str:
+def watermark_key(kind: Kind) -> str:
     return f"sync_day:{kind}"
 
 
-def last_sync_key(kind: str) -> str:
+def last_sync_key(kind: Kind) -> str:
     return f"last_sync:{kind}"
 
 
@@ -80,15 +78,15 @@ def advance(watermark: date, days: Sequence[date], settled: Callable[[date], boo
 # --- where a sync starts, and what it covers -----------------------------------------------------
 
 
-def kinds_to_sync(store: Store, only: str | None) -> list[str]:
-    """`only`'s kind, or every kind that was crawled (movies when none was: `check_kind`
-    then says so)."""
+def kinds_to_sync(store: Store, only: str | None) -> list[Kind]:
+    """`only`'s kind (movies or people), or every kind that was crawled (movies when none
+    was: `check_kind` then says so)."""
     if only is not None:
-        return [KINDS[only]]
-    return [kind for kind in ("movie", "person") if was_crawled(store, kind)] or ["movie"]
+        return [Kind.from_plural(only)]
+    return [kind for kind in Kind if was_crawled(store, kind)] or [Kind.MOVIE]
 
 
-def start_day(store: Store, kind: str) -> date | None:
+def start_day(store: Store, kind: Kind) -> date | None:
     """The watermark; None when the kind was never crawled. Before the first sync, the
     earliest day the crawl's data can date from: its export's day, the movie export's for
     people taken from movie credits, the day its oldest document was fetched (a crawl from
@@ -97,36 +95,36 @@ def start_day(store: Store, kind: str) -> date | None:
         return date.fromisoformat(value)
     if not was_crawled(store, kind):
         return None
-    keys = [f"export_day:{kind}"] + (["export_day:movie"] if kind == "person" else [])
+    keys = [f"export_day:{kind}"] + ([f"export_day:{Kind.MOVIE}"] if kind == Kind.PERSON else [])
     days = [date.fromisoformat(day) for key in keys if (day := store.get_meta(key))]
     if (first := store.first_fetched(kind)) is not None:
         days.append(datetime.fromtimestamp(first, UTC).date())
     return min(days) if days else None
 
 
-def was_crawled(store: Store, kind: str) -> bool:
+def was_crawled(store: Store, kind: Kind) -> bool:
     """True when the store holds ids of the kind, or its crawl took the kind's export."""
     return bool(store.todo(kind, STATES, limit=1)) or takes_whole_export(store, kind)
 
 
-def check_kind(store: Store, kind: str, today: date) -> date:
+def check_kind(store: Store, kind: Kind, today: date) -> date:
     """Where `kind`'s sync starts; ConfigError (before anything is written) when it was never
     crawled, or when its watermark is after `today`."""
     start = start_day(store, kind)
     if start is None:
         raise ConfigError(
-            f"no {PLURAL[kind]} to sync in {store.path.parent}: crawl them first "
-            f"('tmdb-collector crawl {PLURAL[kind]}')"
+            f"no {kind.plural} to sync in {store.path.parent}: crawl them first "
+            f"('tmdb-collector crawl {kind.plural}')"
         )
     if start > today:
         raise ConfigError(
-            f"the {PLURAL[kind]} are synced through {start}, after today ({today}, UTC): "
+            f"the {kind.plural} are synced through {start}, after today ({today}, UTC): "
             "check this machine's clock, or --until"
         )
     return start
 
 
-def takes_whole_export(store: Store, kind: str) -> bool:
+def takes_whole_export(store: Store, kind: Kind) -> bool:
     """True when the crawl took every id of the kind's export, so new ids belong too."""
     return store.get_meta(f"export_day:{kind}") is not None
 
@@ -134,7 +132,7 @@ def takes_whole_export(store: Store, kind: str) -> bool:
 def credited_scope(store: Store) -> str | None:
     """'credits' or 'cast' when the people are those of the stored movies' credits; None when
     people were not crawled, or were crawled from the whole person export."""
-    if takes_whole_export(store, "person") or not was_crawled(store, "person"):
+    if takes_whole_export(store, Kind.PERSON) or not was_crawled(store, Kind.PERSON):
         return None
     return store.get_meta("people_from") or "credits"
 
@@ -146,7 +144,7 @@ def credited_scope(store: Store) -> str | None:
 class SyncPlan:
     """What a sync's first step did for one kind: for the summary, `settle` and `status`."""
 
-    kind: str
+    kind: Kind
     watermark: date  # when the sync began
     today: date
     days: list[date] = field(default_factory=list)  # days whose change lists were read whole
@@ -173,7 +171,7 @@ class SyncPlan:
         source = f"{self.kind} change lists"
         return Plan(source, lines=listed, added=len(self.listing.new), facts=facts)
 
-    def as_dict(self, watermark: date, outcome: str) -> dict[str, Any]:
+    def as_dict(self, watermark: date, outcome: RunOutcome) -> dict[str, Any]:
         """What `status` shows of the last sync: kept in meta `last_sync:{kind}`."""
         return {
             "finished": time.time(),
@@ -193,7 +191,7 @@ class SyncPlan:
 
 def plan_sync(
     store: Store,
-    kind: str,
+    kind: Kind,
     options: CrawlOptions,
     *,
     today: date,
@@ -263,12 +261,12 @@ async def _read_days(
 # --- settle --------------------------------------------------------------------------------------
 
 
-def settle(store: Store, plan: SyncPlan, outcome: str) -> date:
+def settle(store: Store, plan: SyncPlan, outcome: RunOutcome) -> date:
     """After the run: add newly credited people (after movies), move the watermark past every
     settled day, remember the sync for `status`. Returns the new watermark."""
     log = ChangeLog(store)
-    if plan.kind == "movie" and (scope := credited_scope(store)):
-        plan.credited = add_credited_people(store, log.listed_ok("movie"), scope == "cast")
+    if plan.kind == Kind.MOVIE and (scope := credited_scope(store)):
+        plan.credited = add_credited_people(store, log.listed_ok(Kind.MOVIE), scope == "cast")
     watermark = advance(plan.watermark, plan.days, lambda day: log.settled(plan.kind, day))
     store.set_meta(watermark_key(plan.kind), watermark.isoformat())
     log.tidy(plan.kind, watermark, plan.today)
@@ -283,11 +281,11 @@ def add_credited_people(store: Store, movie_ids: list[int], cast_only: bool) -> 
 
     def credited() -> Any:
         for movie_id in movie_ids:
-            credits = (store.get("movie", movie_id) or {}).get("credits") or {}
+            credits = (store.get(Kind.MOVIE, movie_id) or {}).get("credits") or {}
             for part in ("cast",) if cast_only else ("cast", "crew"):
                 yield from (row["id"] for row in credits.get(part) or ())
 
-    return store.add("person", credited())
+    return store.add(Kind.PERSON, credited())
 
 
 def _reconciled_text(facts: dict[str, Any]) -> str:
