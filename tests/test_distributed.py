@@ -414,7 +414,10 @@ def test_a_running_scheduler_gets_the_key_in_memory_only(
 
 
 def test_what_goes_to_dask_shows_no_credential() -> None:
-    settings = WorkerSettings("movie", "http://127.0.0.1:9/3", Credentials(token=CANARY), 35, 20)
+    options = jobs.CrawlOptions(
+        Path("data"), Credentials(token=CANARY), "http://127.0.0.1:9/3", rate=35, concurrency=20
+    )
+    settings = WorkerSettings("movie", options)
     for thing in (settings, EgressPlugin(settings), Credentials(api_key=CANARY)):
         assert CANARY not in repr(thing) and CANARY not in str(thing)
 

@@ -1,18 +1,29 @@
-"""The retry policy: answers and tries in, "again after N s" or a final verdict out. Pure:
-real answers from `classify`, no network, no clock."""
+"""The retry policy: answers and tries in, "again after N s" or a final verdict out.
+
+The first part is pure (real answers from `classify`, no network, no clock). The last test
+runs the one sender against a real simulator whose every answer is a 503, and shows that a
+document, a whole crawl and a change-list page are each tried exactly as often as the policy
+handed to the sender says: none of them has a retry loop of its own.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import random
 import statistics
+from collections.abc import Callable
+from datetime import date
+from pathlib import Path
 
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from tmdb_collector import config
+from tmdb_collector.client.governor import Governor
 from tmdb_collector.client.protocol import (
     Answer,
+    Credentials,
     Decision,
     RetryPolicy,
     Tries,
@@ -23,6 +34,14 @@ from tmdb_collector.client.protocol import (
     transport_error,
     unexpected,
 )
+from tmdb_collector.client.sender import Sender
+from tmdb_collector.crawl.changes import ChangeReader
+from tmdb_collector.crawl.options import CrawlOptions, client_for
+from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.errors import ChangeListError
+from tmdb_collector.simulator.process import SimulatorProcess
+from tmdb_collector.vocab import Kind, State
 
 POLICY = RetryPolicy()
 TOO_MANY = classify(429, {}, b'{"status_code": 25}')
@@ -158,3 +177,63 @@ def test_without_retry_after_the_pause_grows_with_the_429s_in_a_row() -> None:
     assert pauses == [min(config.RETRY_AFTER_CAP_S, 2.0**streak) + 0.5 for streak in range(9)]
     rng = random.Random(5)
     assert all(0.5 <= pause_for(TOO_MANY, 0, rng) <= 1.5 for _ in range(200))
+
+
+# --- one sender for documents, crawls and change lists (a real simulator) ----------------------
+
+KEY = "policy-key"
+
+
+def failed_answers(sim: SimulatorProcess) -> int:
+    """The simulator's 503 faults served so far (each request to /3/ gets one)."""
+    return sum(ip["by_status"].get("http_503", 0) for ip in sim.stats()["by_ip"].values())
+
+
+def test_documents_crawls_and_change_lists_are_tried_as_the_one_policy_says(
+    start_sim: Callable[..., SimulatorProcess], tmp_path: Path
+) -> None:
+    """Every answer is a 503. With a policy of 3 tries handed to one sender: a document is
+    requested 3 times, a crawl of 2 ids 3 times per id and pass (a pending pass, then the
+    failed pass), a change-list page 3 times; and every wait between tries is the policy's
+    backoff, recorded rather than slept."""
+    sim = start_sim("--movies", "100", "--faults", "http_503=1", api_key=KEY)
+    policy = RetryPolicy(max_attempts=3)
+    options = CrawlOptions(tmp_path, Credentials(api_key=KEY), sim.api_url, rate=1000)
+    store = Store.open(tmp_path)
+    store.add(Kind.MOVIE, [11, 12])
+    waits: list[float] = []
+
+    async def record(seconds: float) -> None:
+        waits.append(seconds)
+
+    async def document() -> str:
+        async with client_for(options) as client:
+            sender = Sender(client, Governor(1000, 4), policy, random.Random(1), record)
+            outcome = await Fetcher(Kind.MOVIE, sender).fetch(10, Tally(Kind.MOVIE))
+            return f"{outcome.status} {outcome.reason} {outcome.http_status}"
+
+    async def crawl() -> Tally:
+        async with client_for(options) as client:
+            sender = Sender(client, Governor(1000, 4), policy, random.Random(2), record)
+            return await Crawl(store, Fetcher(Kind.MOVIE, sender), Tally(Kind.MOVIE)).run()
+
+    async def change_list() -> set[int]:
+        async with client_for(options) as client:
+            sender = Sender(client, Governor(1000, 4), policy, random.Random(3), record)
+            return await ChangeReader(sender).read_day(Kind.MOVIE, date(2026, 11, 2))
+
+    before = failed_answers(sim)
+    assert asyncio.run(document()) == "failed http_503 503"
+    assert failed_answers(sim) - before == 3
+    assert len(waits) == 2 and 0 < waits[0] <= 0.5 and 0 < waits[1] <= 1.0
+
+    before = failed_answers(sim)
+    tally = asyncio.run(crawl())
+    assert failed_answers(sim) - before == tally.requests == 2 * 3 * 2
+    assert store.counts()[Kind.MOVIE][State.FAILED] == 2 and tally.failed == 2
+
+    before, waits[:] = failed_answers(sim), []
+    with pytest.raises(ChangeListError, match=r"could not be read \(http_503, 3 tries\)"):
+        asyncio.run(change_list())
+    assert failed_answers(sim) - before == 3
+    assert len(waits) == 2 and 0 < waits[0] <= 0.5 and 0 < waits[1] <= 1.0

@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -31,11 +32,8 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from tmdb_collector import config
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Credentials
 from tmdb_collector.crawl.fleet import Fleet, check_bind, chunk_size
-from tmdb_collector.crawl.jobs import CrawlOptions
+from tmdb_collector.crawl.options import CrawlOptions, connect
 from tmdb_collector.crawl.scheduler import Fetcher, Tally
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
@@ -56,15 +54,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """What every worker needs to fetch: what, from where, as whom, how fast. Its repr shows
-    no credential (Credentials' repr hides them)."""
+    """What every worker needs to fetch: what, and the options (from where, as whom, how
+    fast: a worker's share). Its repr shows no credential (Credentials' repr hides them)."""
 
     kind: Kind
-    api_url: str
-    credentials: Credentials
-    rate: float
-    concurrency: int
-    appends: tuple[str, ...] = ()
+    options: CrawlOptions
     binds: tuple[str, ...] = ()  # local worker i sends from binds[i]
     local: bool = False  # the workers are this process's children (--local-workers)
 
@@ -91,22 +85,17 @@ class Egress:
 
     def __init__(self, settings: WorkerSettings, bind: str | None, label: str) -> None:
         self.label = label
-        self.client = TmdbClient(
-            settings.api_url,
-            settings.credentials,
-            connections=settings.concurrency,
-            local_addr=bind,
-        )
+        self.exits = contextlib.AsyncExitStack()  # the client's session, closed by `close`
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="tmdb-egress")
         self.thread.daemon = True
         self.thread.start()
-        self.fetcher = self._call(self._open(settings))
+        self.fetcher = self._call(self._open(settings, bind))
 
-    async def _open(self, settings: WorkerSettings) -> Fetcher:
-        await self.client.__aenter__()
-        governor = Governor(settings.rate, settings.concurrency)
-        return Fetcher(settings.kind, self.client, governor, settings.appends)
+    async def _open(self, settings: WorkerSettings, bind: str | None) -> Fetcher:
+        options = dataclasses.replace(settings.options, local_addr=bind)
+        sender = await self.exits.enter_async_context(connect(options))
+        return Fetcher(settings.kind, sender, options.appends)
 
     def fetch(self, ids: list[int]) -> Chunk:
         """Every id of a chunk to its final outcome (with retries), through this governor."""
@@ -115,7 +104,7 @@ class Egress:
         return Chunk(self.label, outcomes, tally, time.monotonic() - started)
 
     def close(self) -> None:
-        self._call(self.client.__aexit__(None, None, None))
+        self._call(self.exits.aclose())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         if not self.thread.is_alive():
@@ -187,7 +176,8 @@ async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fle
         await start_workers(client, settings)
         try:
             for states in ((State.PENDING,), (State.FAILED,)):
-                await Pass(client, store, tally, states, settings.rate, fleet.chunk_size).run()
+                rate = settings.options.rate
+                await Pass(client, store, tally, states, rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 await client.unregister_worker_plugin(PLUGIN)  # credentials leave it
@@ -196,16 +186,13 @@ async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fle
 def worker_settings(kind: Kind, options: CrawlOptions, fleet: Fleet) -> WorkerSettings:
     """The settings of one worker: workers sharing this machine's address share its rate."""
     share = fleet.shares_one_address()
-    return WorkerSettings(
-        kind=kind,
-        api_url=options.api_url,
-        credentials=options.credentials,
+    shared = dataclasses.replace(
+        options,
         rate=options.rate / share,
         concurrency=max(1, options.concurrency // share),
-        appends=options.appends,
-        binds=fleet.binds,
-        local=bool(fleet.local_workers),
+        local_addr=None,  # each worker's own: set where it runs (`EgressPlugin`)
     )
+    return WorkerSettings(kind, shared, binds=fleet.binds, local=bool(fleet.local_workers))
 
 
 @dataclass

@@ -29,7 +29,8 @@ from tmdb_collector.errors import ConfigError, CredentialsError
 
 
 class TmdbClient:
-    """Fetches TMDb detail documents; use as an async context manager."""
+    """Sends TMDb requests over one pooled session; use as an async context manager. Requests
+    go out through `client.sender.Sender`, which adds the governor and the retries."""
 
     def __init__(
         self,
@@ -85,12 +86,6 @@ class TmdbClient:
         """The error for an API that accepts no connection (the host only: no key, no path)."""
         host = urlsplit(self.api_url).netloc
         return ConfigError(f"cannot reach the TMDb API at {host}: no connection could be made")
-
-    async def fetch(
-        self, kind: str, id_: int | None, appends: tuple[str, ...]
-    ) -> tuple[Answer, bytes]:
-        """GET one document; returns what the answer means and its raw body."""
-        return await self.send(detail_request(self.api_url, kind, id_, appends, self.credentials))
 
     async def send(self, request: Request) -> tuple[Answer, bytes]:
         """GET a prepared request (a document, a change-list page) once; what the answer

@@ -18,29 +18,23 @@ from typing import Any
 
 import orjson
 
-from tmdb_collector import config, ids
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Credentials
+from tmdb_collector import ids
 from tmdb_collector.crawl.fleet import Fleet
-from tmdb_collector.crawl.scheduler import Crawl, Tally
+from tmdb_collector.crawl.options import CrawlOptions, client_for, connect
+from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.progress import Reporter
 from tmdb_collector.vocab import Kind, RunOutcome
 
-
-@dataclass(frozen=True)
-class CrawlOptions:
-    """Where to fetch from, how fast, and where the collection lives."""
-
-    data_dir: Path
-    credentials: Credentials
-    api_url: str = config.API_URL
-    exports_url: str = config.EXPORTS_URL
-    rate: float = config.RATE
-    concurrency: int = config.RATE_MAX_IN_FLIGHT
-    appends: tuple[str, ...] = ()
-    local_addr: str | None = None
+__all__ = [
+    "CrawlOptions",
+    "Plan",
+    "check_access",
+    "credited_people",
+    "plan_movies",
+    "plan_people",
+    "run",
+]
 
 
 @dataclass
@@ -176,14 +170,9 @@ async def _run(
 
 
 async def _crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
-    async with TmdbClient(
-        options.api_url,
-        options.credentials,
-        connections=options.concurrency,
-        local_addr=options.local_addr,
-    ) as client:
-        governor = Governor(options.rate, options.concurrency)
-        await Crawl(store, tally.kind, client, governor, options.appends, tally=tally).run()
+    async with connect(options) as sender:
+        fetcher = Fetcher(tally.kind, sender, options.appends)
+        await Crawl(store, fetcher, tally).run()
 
 
 def check_access(options: CrawlOptions) -> None:
@@ -191,9 +180,7 @@ def check_access(options: CrawlOptions) -> None:
     unreachable API stop the command while the store is still as it was."""
 
     async def check() -> None:
-        async with TmdbClient(
-            options.api_url, options.credentials, connections=1, local_addr=options.local_addr
-        ) as client:
+        async with client_for(options, connections=1) as client:
             await client.check()
 
     asyncio.run(check())

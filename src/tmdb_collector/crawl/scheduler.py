@@ -1,31 +1,30 @@
 """The crawl loop: every pending id of a kind fetched once, its outcome committed in batches.
 
 Ids are read from the store in pages (never all at once), handed to at most
-`governor.max_in_flight` workers through a small queue, fetched with retries, and recorded by
-batch: every `BATCH_SIZE` outcomes or `BATCH_SECONDS`, whichever comes first. Ids that end
-`failed` get one more pass at the end of the run. A crash loses at most the batch not yet
-written; cancelling (Ctrl-C) writes it first.
+`governor.max_in_flight` workers through a small queue, fetched through the one `Sender`
+(governor and retry policy), and recorded by batch: every `BATCH_SIZE` outcomes or
+`BATCH_SECONDS`, whichever comes first. Ids that end `failed` get one more pass at the end of
+the run. A crash loses at most the batch not yet written; cancelling (Ctrl-C) writes it first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tmdb_collector import config
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Answer, Reason, Verdict, backoff
+from tmdb_collector.client.protocol import Answer, Verdict, detail_request
+from tmdb_collector.client.sender import Sender
 from tmdb_collector.crawl.store import Outcome, Store
-from tmdb_collector.errors import CredentialsError
 from tmdb_collector.vocab import Kind, State
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
-MAX_429_PER_ID = 50  # 429s one id may meet before they count against its tries
+
+STATE_OF = {Verdict.OK: State.OK, Verdict.GONE: State.GONE, Verdict.FAILED: State.FAILED}
+"""The state a request's final verdict leaves its id in."""
 
 
 @dataclass
@@ -107,32 +106,14 @@ class Crawl:
     """One kind's crawl over a store; `run` fetches everything pending, then retries failed."""
 
     store: Store
-    kind: Kind
-    client: TmdbClient
-    governor: Governor
-    appends: tuple[str, ...] = ()
+    fetcher: Fetcher
+    tally: Tally
     batch_size: int = config.BATCH_SIZE
     batch_seconds: float = config.BATCH_SECONDS
-    max_attempts: int = config.RETRY_MAX_ATTEMPTS
-    rng: random.Random = field(default_factory=random.Random)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    tally: Tally = field(default_factory=lambda: Tally(Kind.MOVIE))  # its kind: the crawl's
     _batch: list[Outcome] = field(default_factory=list, init=False)
 
-    def __post_init__(self) -> None:
-        self.tally.kind = self.kind
-        self.fetcher = Fetcher(
-            self.kind,
-            self.client,
-            self.governor,
-            self.appends,
-            self.max_attempts,
-            self.rng,
-            self.sleep,
-        )
-
     async def run(self) -> Tally:
-        counts = self.store.counts().get(self.kind, {})
+        counts = self.store.counts().get(self.tally.kind, {})
         self.tally.total = counts.get(State.PENDING, 0) + counts.get(State.FAILED, 0)
         try:
             for states in ((State.PENDING,), (State.FAILED,)):
@@ -149,7 +130,7 @@ class Crawl:
             self._batch = []
 
     async def _pass(self, states: tuple[State, ...]) -> None:
-        workers = self.governor.max_in_flight
+        workers = self.fetcher.sender.governor.max_in_flight
         queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=4 * workers)
         tasks = [asyncio.create_task(self._produce(queue, states, workers))]
         tasks += [asyncio.create_task(self._work(queue)) for _ in range(workers)]
@@ -165,7 +146,7 @@ class Crawl:
         self, queue: asyncio.Queue[int | None], states: tuple[State, ...], workers: int
     ) -> None:
         after = -1
-        while page := self.store.todo(self.kind, states, after):
+        while page := self.store.todo(self.fetcher.kind, states, after):
             for id_ in page:
                 await queue.put(id_)
             after = page[-1]
@@ -188,17 +169,13 @@ class Crawl:
 
 @dataclass
 class Fetcher:
-    """Fetches ids of one kind to their final outcomes, with retries, through one governor;
-    the crawl over a store uses one, and so does each worker of a fleet (which has no store:
-    its driver records what it returns)."""
+    """Fetches ids of one kind to their final outcomes through one sender (its governor and
+    retry policy); the crawl over a store uses one, and so does each worker of a fleet (which
+    has no store: its driver records what it returns)."""
 
     kind: Kind
-    client: TmdbClient
-    governor: Governor
+    sender: Sender
     appends: tuple[str, ...] = ()
-    max_attempts: int = config.RETRY_MAX_ATTEMPTS
-    rng: random.Random = field(default_factory=random.Random)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     stopping: bool = False  # set from another thread: fetch_all takes no more ids
     _unreachable: int = field(default=0, init=False)
 
@@ -216,40 +193,27 @@ class Fetcher:
                 tally.count(outcome)
                 outcomes.append(outcome)
 
-        await asyncio.gather(*(work() for _ in range(self.governor.max_in_flight)))
+        await asyncio.gather(*(work() for _ in range(self.sender.governor.max_in_flight)))
         return outcomes
 
     async def fetch(self, id_: int, tally: Tally) -> Outcome:
-        """One id, retried up to max_attempts times, to a final outcome.
+        """One id to its final outcome, retried as the sender's policy says; every answer is
+        counted into `tally`."""
+        client = self.sender.client
+        request = detail_request(client.api_url, self.kind, id_, self.appends, client.credentials)
+        sent = await self.sender.send(request, _body, lambda answer: self._count(answer, tally))
+        answer = sent.answer
+        return Outcome(
+            self.kind, id_, STATE_OF[sent.verdict], answer.reason, answer.status, sent.value
+        )
 
-        A 429 is about our pace, not about the id: it does not use up the id's tries (the
-        governor pauses everyone instead), up to MAX_429_PER_ID so nothing loops forever.
-        """
-        attempts = throttled = 0
-        while True:
-            started = await self.governor.acquire()
-            answer, body = await self.client.fetch(self.kind, id_, self.appends)
-            await self.governor.release(started, answer)
-            tally.requests += 1
-            self._check_reachable(answer)
-            if answer.verdict is Verdict.OK:
-                return Outcome(self.kind, id_, State.OK, Reason.OK, 200, body)
-            if answer.verdict is Verdict.GONE:
-                return Outcome(self.kind, id_, State.GONE, Reason.GONE, 404)
-            if answer.verdict is Verdict.FATAL:
-                raise CredentialsError(answer.message)
-            if answer.verdict is Verdict.FAILED:
-                return Outcome(self.kind, id_, State.FAILED, answer.reason, answer.status)
+    def _count(self, answer: Answer, tally: Tally) -> None:
+        tally.requests += 1
+        self._check_reachable(answer)
+        if answer.verdict is Verdict.RETRY:
             tally.retries += 1
             tally.reasons[answer.reason] += 1
             tally.throttled += answer.rate_limited
-            if answer.rate_limited and throttled < MAX_429_PER_ID:
-                throttled += 1
-                continue
-            attempts += 1
-            if attempts >= self.max_attempts:
-                return Outcome(self.kind, id_, State.FAILED, answer.reason, answer.status)
-            await self.sleep(backoff(attempts, self.rng))
 
     def _check_reachable(self, answer: Answer) -> None:
         if not answer.unreachable:
@@ -259,4 +223,9 @@ class Fetcher:
             return  # the API answered before: an outage now is retried, not fatal
         self._unreachable += 1
         if self._unreachable >= UNREACHABLE_STREAK:
-            raise self.client.unreachable()
+            raise self.sender.client.unreachable()
+
+
+def _body(answer: Answer, body: bytes) -> bytes:
+    """A document is kept as the bytes TMDb sent (classify has checked they are JSON)."""
+    return body

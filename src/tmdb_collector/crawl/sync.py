@@ -32,10 +32,9 @@ from typing import Any
 import orjson
 
 from tmdb_collector import config, ids
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
 from tmdb_collector.crawl.changes import ChangeReader, days_from
-from tmdb_collector.crawl.jobs import CrawlOptions, Plan
+from tmdb_collector.crawl.jobs import Plan
+from tmdb_collector.crawl.options import CrawlOptions, connect
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
 from tmdb_collector.errors import ChangeListError, ConfigError
@@ -238,13 +237,8 @@ async def _read_days(
     store: Store, log: ChangeLog, plan: SyncPlan, options: CrawlOptions, days: list[date]
 ) -> None:
     whole_export = takes_whole_export(store, plan.kind)
-    async with TmdbClient(
-        options.api_url,
-        options.credentials,
-        connections=options.concurrency,
-        local_addr=options.local_addr,
-    ) as client:
-        reader = ChangeReader(client, Governor(options.rate, options.concurrency))
+    async with connect(options) as sender:
+        reader = ChangeReader(sender)
         try:
             for day in days:  # in order: a day that cannot be read holds back the later ones
                 try:
