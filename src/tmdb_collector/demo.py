@@ -1,14 +1,22 @@
-"""`demo`: the whole job end to end against the built-in simulator, in a few minutes."""
+"""`demo`: the whole job end to end against the built-in simulator, in a few minutes.
+
+Three steps, which the `demo` command runs in order: start a simulator (`simulator`), crawl
+its movies and their people (`crawl`, async: the command owns the loop), then write the
+outputs from the store (`write_outputs`, after the simulator has stopped).
+"""
 
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tmdb_collector import config
 from tmdb_collector.client.protocol import Credentials, parse_appends
 from tmdb_collector.crawl import jobs
+from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.export import outputs, tables
@@ -20,13 +28,14 @@ from tmdb_collector.vocab import Kind, RunOutcome, State
 DEMO_MARK = "demo"
 
 
-def run_demo(
-    data_dir: Path, movies: int, reporter: Reporter, echo: Callable[[str], None] = print
-) -> int:
-    """Start a simulator (flaky faults, a per-IP rate limit, a key), crawl its movies and
-    their people into `data_dir`, and say where everything went. Returns an exit code."""
+@contextlib.contextmanager
+def simulator(
+    data_dir: Path, movies: int, echo: Callable[[str], None] = print
+) -> Iterator[tuple[SimulatorProcess, str]]:
+    """A simulator of `movies` movies (flaky faults, a per-IP rate limit) and the throwaway
+    key it checks, like TMDb would; `data_dir` is emptied first, if it holds a demo's store."""
     _fresh_store(data_dir)
-    key = secrets.token_hex(16)  # a throwaway key: the simulator checks it like TMDb would
+    key = secrets.token_hex(16)
     args = (
         "--movies",
         str(movies),
@@ -42,28 +51,42 @@ def run_demo(
             f"simulator: {sim.url} (flaky faults, {config.DEMO_SERVER_RATE:.0f} requests/s "
             f"per IP), crawling at up to {config.DEMO_RATE:.0f} requests/s"
         )
-        options = jobs.CrawlOptions(
-            data_dir=data_dir,
-            credentials=Credentials(token=key),
-            api_url=sim.api_url,
-            exports_url=sim.exports_url,
-            rate=config.DEMO_RATE,
-            appends=parse_appends(config.MOVIE_APPENDS),
-        )
-        store = Store.open(data_dir)
-        store.set_meta(DEMO_MARK, "1")
-        day = sim.today()
-        plan = jobs.plan_movies(store, options, day=day)
-        movies_tally, outcome = jobs.run(store, Kind.MOVIE, options, reporter)
-        reporter.summary(movies_tally, outcome, plan.as_dict())
-        if outcome != RunOutcome.DONE:
-            return 130
-        people_options = jobs.CrawlOptions(**{**options.__dict__, "appends": ()})
-        plan = jobs.plan_people(store, people_options)
-        people_tally, outcome = jobs.run(store, Kind.PERSON, people_options, reporter)
-        reporter.summary(people_tally, outcome, plan.as_dict())
-        if outcome != RunOutcome.DONE:
-            return 130
+        yield sim, key
+
+
+async def crawl(sim: SimulatorProcess, key: str, data_dir: Path, reporter: Reporter) -> Store:
+    """Crawl the simulator's movies, then their people, into `data_dir`, with a summary of
+    each (also when interrupted: the cancellation then goes on)."""
+    options = jobs.CrawlOptions(
+        data_dir=data_dir,
+        credentials=Credentials(token=key),
+        api_url=sim.api_url,
+        exports_url=sim.exports_url,
+        rate=config.DEMO_RATE,
+        appends=parse_appends(config.MOVIE_APPENDS),
+    )
+    store = Store.open(data_dir)
+    store.set_meta(DEMO_MARK, "1")
+    plan = jobs.plan_movies(store, options, day=sim.today())
+    await _crawl(store, Kind.MOVIE, options, plan, reporter)
+    people_options = dataclasses.replace(options, appends=())
+    plan = jobs.plan_people(store, people_options)
+    await _crawl(store, Kind.PERSON, people_options, plan, reporter)
+    return store
+
+
+async def _crawl(
+    store: Store, kind: Kind, options: jobs.CrawlOptions, plan: jobs.Plan, reporter: Reporter
+) -> None:
+    def summary(tally: Tally, outcome: RunOutcome) -> None:
+        reporter.summary(tally, outcome, plan.as_dict())
+
+    await jobs.run(store, Tally(kind), options, follow=reporter.follow, finished=summary)
+
+
+def write_outputs(store: Store, data_dir: Path, echo: Callable[[str], None] = print) -> int:
+    """Parquet, DuckDB and the network from the demo's store, and where each went; the exit
+    code (1 when some ids failed)."""
     echo(f"\nstore: {store.path}  (inspect it with: tmdb-collector status --data-dir {data_dir})")
     for format_ in ("parquet", "duckdb"):
         request = outputs.ExportRequest.check(format_, data_dir)

@@ -4,7 +4,8 @@ TMDb limits each client IP, so the fleet runs one Dask worker process per egress
 worker process has one HTTP client and one governor of its own (`Egress`, set up by a worker
 plugin and kept from chunk to chunk): every IP spends its own budget, fully and no more.
 
-The driver (the `crawl` command's process) reads the pending ids from the store page by page,
+The driver (the `crawl` command's process, through `runner(fleet)` handed to `jobs.run`)
+reads the pending ids from the store page by page,
 submits them as chunks of ids, at most FLEET_CHUNKS_PER_WORKER per worker thread at a time
 (memory stays flat over millions of ids), and records each chunk's outcomes in the store as
 it arrives, in one transaction (upserts: a replay adds nothing). Dask reruns the chunk of a
@@ -33,6 +34,7 @@ from typing import Any, TypeVar, cast
 
 from tmdb_collector import config
 from tmdb_collector.crawl.fleet import Fleet, check_bind, chunk_size
+from tmdb_collector.crawl.jobs import Runner
 from tmdb_collector.crawl.options import CrawlOptions, connect
 from tmdb_collector.crawl.scheduler import Fetcher, Tally
 from tmdb_collector.crawl.store import Outcome, Store
@@ -165,6 +167,15 @@ def fetch_chunk(ids: list[int]) -> Chunk:
 
 
 # --- on the driver --------------------------------------------------------------------------
+
+
+def runner(fleet: Fleet) -> Runner:
+    """The runner that crawls on `fleet`, for `jobs.run`."""
+
+    async def on_fleet(store: Store, tally: Tally, options: CrawlOptions) -> None:
+        await crawl(store, tally, worker_settings(tally.kind, options, fleet), fleet)
+
+    return on_fleet
 
 
 async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fleet) -> None:

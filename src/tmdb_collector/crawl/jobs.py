@@ -3,6 +3,16 @@
 A crawl has two steps: plan (make the ids to fetch known to the store, as pending) and run
 (fetch every pending id, then the failed ones once more). Re-running the same command after a
 crash or Ctrl-C plans nothing new twice and fetches only what is still pending or failed.
+
+Running is `async`: the caller owns the event loop (the command line's commands, or a
+notebook's), and chooses where the fetching happens by passing a runner: `crawl_here`, or a
+fleet's from `tmdb_collector.distributed`.
+
+    store = Store.open("tmdb-data")
+    options = CrawlOptions(Path("tmdb-data"), Credentials(token="..."))
+    plan = plan_movies(store, options, limit=100)
+    tally = Tally(Kind.MOVIE)
+    await run(store, tally, options)  # or: runner=distributed.runner(fleet)
 """
 
 from __future__ import annotations
@@ -10,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -19,22 +29,32 @@ from typing import Any
 import orjson
 
 from tmdb_collector import ids
-from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.options import CrawlOptions, client_for, connect
 from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
 from tmdb_collector.crawl.store import Store
-from tmdb_collector.progress import Reporter
 from tmdb_collector.vocab import Kind, RunOutcome
 
 __all__ = [
     "CrawlOptions",
     "Plan",
+    "Runner",
     "check_access",
+    "crawl_here",
     "credited_people",
     "plan_movies",
     "plan_people",
     "run",
 ]
+
+Runner = Callable[[Store, Tally, CrawlOptions], Awaitable[None]]
+"""Fetches every pending, then failed, id of `tally.kind` into the store, counting into the
+tally: `crawl_here`, or a fleet's (`distributed.runner(fleet)`)."""
+
+Follow = Callable[[Tally], Coroutine[Any, Any, None]]
+"""Shows a running crawl's tally until cancelled (`progress.Reporter.follow`)."""
+
+Finished = Callable[[Tally, RunOutcome], None]
+"""Told how a crawl ended, done or interrupted (a summary, say)."""
 
 
 @dataclass
@@ -121,69 +141,60 @@ def credited_people(store: Store, cast_only: bool = False) -> Iterator[int]:
                 yield row["id"]
 
 
-def run(
-    store: Store,
-    kind: Kind,
-    options: CrawlOptions,
-    reporter: Reporter,
-    refresh: bool = False,
-    fleet: Fleet | None = None,
-) -> tuple[Tally, RunOutcome]:
-    """Fetch every pending (then failed) id of `kind`, in this process or on `fleet`; returns
-    the tally and how it ended: done, or interrupted (Ctrl-C: what was fetched is saved).
-    Errors that stop a run (refused credentials, an unreachable API) are raised after saving
-    too."""
-    if refresh:
-        store.requeue(kind, None)
-    store.set_meta(f"appends:{kind}", ",".join(options.appends))  # `sync` fetches alike
-    tally = Tally(kind)
-    outcome = RunOutcome.STOPPED
-    try:
-        asyncio.run(_run(store, tally, options, reporter, fleet))
-        outcome = RunOutcome.DONE
-    except KeyboardInterrupt:
-        outcome = RunOutcome.INTERRUPTED
-    finally:
-        save_run(store, tally, outcome)
-    return tally, outcome
-
-
-async def _run(
-    store: Store,
-    tally: Tally,
-    options: CrawlOptions,
-    reporter: Reporter,
-    fleet: Fleet | None = None,
-) -> None:
-    follower = asyncio.create_task(reporter.follow(tally))
-    try:
-        if fleet is None:
-            await _crawl_here(store, tally, options)
-        else:
-            from tmdb_collector import distributed  # Dask, an optional extra: only when asked
-
-            settings = distributed.worker_settings(tally.kind, options, fleet)
-            await distributed.crawl(store, tally, settings, fleet)
-    finally:
-        follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
-
-
-async def _crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
+async def crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
+    """The runner that fetches in this process, through one client and one governor."""
     async with connect(options) as sender:
         fetcher = Fetcher(tally.kind, sender, options.appends)
         await Crawl(store, fetcher, tally).run()
 
 
-def check_access(options: CrawlOptions) -> None:
+async def run(
+    store: Store,
+    tally: Tally,
+    options: CrawlOptions,
+    runner: Runner = crawl_here,
+    *,
+    refresh: bool = False,
+    follow: Follow | None = None,
+    finished: Finished | None = None,
+) -> None:
+    """Fetch every pending (then failed) id of `tally.kind` with `runner`, counting into
+    `tally` (which `follow` shows meanwhile). The run is remembered for `status` however it
+    ends: done; interrupted (cancelled, as by Ctrl-C: what was fetched is saved and the
+    cancellation goes on); or stopped by an error (refused credentials, an unreachable API),
+    raised after saving. `finished` is told how it ended, when done or interrupted."""
+    if refresh:
+        store.requeue(tally.kind, None)
+    store.set_meta(f"appends:{tally.kind}", ",".join(options.appends))  # `sync` fetches alike
+    outcome = RunOutcome.STOPPED
+    try:
+        await _following(runner(store, tally, options), tally, follow)
+        outcome = RunOutcome.DONE
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: once, or twice
+        outcome = RunOutcome.INTERRUPTED
+        raise
+    finally:
+        save_run(store, tally, outcome)
+        if finished is not None and outcome is not RunOutcome.STOPPED:
+            finished(tally, outcome)
+
+
+async def _following(work: Awaitable[None], tally: Tally, follow: Follow | None) -> None:
+    """Await `work` while `follow` shows the tally; the display ends with it."""
+    follower = asyncio.create_task(follow(tally)) if follow else None
+    try:
+        await work
+    finally:
+        if follower is not None:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
+
+
+async def check_access(options: CrawlOptions) -> None:
     """One request to TMDb before anything is written: refused credentials (exit 2) or an
     unreachable API stop the command while the store is still as it was."""
-
-    async def check() -> None:
-        async with client_for(options, connections=1) as client:
-            await client.check()
-
-    asyncio.run(check())
+    async with client_for(options, connections=1) as client:
+        await client.check()
 
 
 def save_run(store: Store, tally: Tally, outcome: RunOutcome) -> None:

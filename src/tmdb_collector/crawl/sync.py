@@ -15,6 +15,8 @@ are not in the export). A sync has three steps, like a crawl's plan and run:
    `crawl people` would); then move the watermark to the last day through which every listed
    id is ok or gone. A crash, Ctrl-C or failure leaves it where a rerun redoes the work.
 
+`sync` does the three for every kind, in order; a notebook awaits it as the command does.
+
 Scope follows the crawl: ids new to the store are taken only when the crawl took the whole
 export of the kind (meta `export_day:{kind}`); otherwise (people from movie credits, movies
 from an ids file) only ids the store already holds are fetched again.
@@ -23,6 +25,7 @@ from an ids file) only ids the store already holds are fetched again.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,13 +35,20 @@ from typing import Any
 import orjson
 
 from tmdb_collector import config, ids
+from tmdb_collector.client.protocol import parse_appends
+from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.changes import ChangeReader, days_from
-from tmdb_collector.crawl.jobs import Plan
+from tmdb_collector.crawl.jobs import Plan, Runner, crawl_here
 from tmdb_collector.crawl.options import CrawlOptions, connect
+from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
 from tmdb_collector.errors import ChangeListError, ConfigError
 from tmdb_collector.vocab import Kind, RunOutcome
+
+DEFAULT_APPENDS = {Kind.MOVIE: config.MOVIE_APPENDS, Kind.PERSON: config.PERSON_APPENDS}
+"""A kind's appends when neither --append nor its crawl said (a store from before they were
+remembered)."""
 
 
 def watermark_key(kind: Kind) -> str:
@@ -77,11 +87,11 @@ def advance(watermark: date, days: Sequence[date], settled: Callable[[date], boo
 # --- where a sync starts, and what it covers -----------------------------------------------------
 
 
-def kinds_to_sync(store: Store, only: str | None) -> list[Kind]:
-    """`only`'s kind (movies or people), or every kind that was crawled (movies when none
-    was: `check_kind` then says so)."""
+def kinds_to_sync(store: Store, only: Kind | None) -> list[Kind]:
+    """`only`, or every kind that was crawled (movies when none was: `check_kind` then says
+    so)."""
     if only is not None:
-        return [Kind.from_plural(only)]
+        return [only]
     return [kind for kind in Kind if was_crawled(store, kind)] or [Kind.MOVIE]
 
 
@@ -152,6 +162,7 @@ class SyncPlan:
     listing: Listing = field(default_factory=Listing)
     reconciled: dict[str, Any] | None = None
     credited: int = 0  # people new to the store named in the synced movies' credits
+    synced_through: date | None = None  # the watermark once settled
 
     def as_plan(self) -> Plan:
         """The plan's facts in the shape a crawl's summary shows."""
@@ -188,7 +199,7 @@ class SyncPlan:
         }
 
 
-def plan_sync(
+async def plan_sync(
     store: Store,
     kind: Kind,
     options: CrawlOptions,
@@ -207,7 +218,7 @@ def plan_sync(
         # An export older than the first day read (a reconcile before 08:00 UTC) misses ids
         # born since, and has just marked them gone: the lists from its day name them again.
         days = days_from(min(days[0], date.fromisoformat(plan.reconciled["day"])), today)
-    asyncio.run(_read_days(store, log, plan, options, days))
+    await _read_days(store, log, plan, options, days)
     return plan
 
 
@@ -262,6 +273,7 @@ def settle(store: Store, plan: SyncPlan, outcome: RunOutcome) -> date:
     if plan.kind == Kind.MOVIE and (scope := credited_scope(store)):
         plan.credited = add_credited_people(store, log.listed_ok(Kind.MOVIE), scope == "cast")
     watermark = advance(plan.watermark, plan.days, lambda day: log.settled(plan.kind, day))
+    plan.synced_through = watermark
     store.set_meta(watermark_key(plan.kind), watermark.isoformat())
     log.tidy(plan.kind, watermark, plan.today)
     facts = plan.as_dict(watermark, outcome)
@@ -280,6 +292,90 @@ def add_credited_people(store: Store, movie_ids: list[int], cast_only: bool) -> 
                 yield from (row["id"] for row in credits.get(part) or ())
 
     return store.add(Kind.PERSON, credited())
+
+
+# --- the whole sync ------------------------------------------------------------------------------
+
+
+class SyncReport:
+    """What `sync` tells its caller as it goes; by default nothing (the caller reads what it
+    returns). The command line shows progress and summaries through one of these."""
+
+    async def follow(self, tally: Tally) -> None:
+        """Show a kind's fetching while it runs, until cancelled."""
+
+    def crawled(self, tally: Tally, outcome: RunOutcome, plan: Plan) -> None:
+        """A kind's fetching ended, done or interrupted; `plan` says what the lists held."""
+
+    def synced(self, plan: SyncPlan, watermark: date) -> None:
+        """A kind is settled: its watermark is now `watermark`."""
+
+
+async def sync(
+    store: Store,
+    options: CrawlOptions,
+    *,
+    today: date,
+    only: Kind | None = None,
+    reconcile: bool = False,
+    now: datetime | None = None,
+    refresh: bool = False,
+    appends: str | None = None,
+    runner: Runner = crawl_here,
+    report: SyncReport | None = None,
+) -> list[SyncPlan]:
+    """Bring every crawled kind (or `only`) up to date through `today`: read its change lists,
+    fetch what changed, settle its watermark. Refusals (a kind never crawled, a watermark
+    after today) and the access check come before any other request or write. `appends`
+    (with `only`) replaces those the kind's crawl used. Cancelled (Ctrl-C), the kind being
+    fetched is settled as far as it got before the cancellation goes on."""
+    report = report or SyncReport()
+    kinds = kinds_to_sync(store, only)
+    for kind in kinds:
+        check_kind(store, kind, today)
+    await jobs.check_access(options)
+    plans = []
+    for kind in kinds:
+        kind_options = options_for(store, kind, options, appends)
+        plan = await plan_sync(store, kind, kind_options, today=today, reconcile=reconcile, now=now)
+        await _fetch_and_settle(store, plan, kind_options, runner, refresh, report)
+        plans.append(plan)
+    return plans
+
+
+def options_for(
+    store: Store, kind: Kind, options: CrawlOptions, appends: str | None
+) -> CrawlOptions:
+    """The options for one kind: the appends given, else those its crawl used."""
+    text = appends if appends is not None else store.get_meta(f"appends:{kind}")
+    chosen = parse_appends(DEFAULT_APPENDS[kind] if text is None else text)
+    return dataclasses.replace(options, appends=chosen)
+
+
+async def _fetch_and_settle(
+    store: Store,
+    plan: SyncPlan,
+    options: CrawlOptions,
+    runner: Runner,
+    refresh: bool,
+    report: SyncReport,
+) -> None:
+    """Fetch what the plan requeued, then settle; interrupted, settle what was fetched (it
+    counts) before the cancellation goes on."""
+    tally = Tally(plan.kind)
+
+    def crawled(counted: Tally, outcome: RunOutcome) -> None:
+        report.crawled(counted, outcome, plan.as_plan())
+
+    try:
+        await jobs.run(
+            store, tally, options, runner, refresh=refresh, follow=report.follow, finished=crawled
+        )
+    except asyncio.CancelledError:
+        report.synced(plan, settle(store, plan, RunOutcome.INTERRUPTED))
+        raise
+    outcome = RunOutcome.STOPPED if plan.stopped else RunOutcome.DONE
+    report.synced(plan, settle(store, plan, outcome))
 
 
 def _reconciled_text(facts: dict[str, Any]) -> str:
