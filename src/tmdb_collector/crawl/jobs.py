@@ -129,16 +129,23 @@ def plan_people(
     )
 
 
-def credited_people(store: Store, cast_only: bool = False) -> Iterator[int]:
-    """Person ids in the stored movies' cast (and crew), streamed; repeats are the store's to
-    drop."""
-    for _, body in store.documents(Kind.MOVIE):
-        credits = orjson.loads(body).get("credits") or {}
-        for row in credits.get("cast") or ():
-            yield row["id"]
-        if not cast_only:
-            for row in credits.get("crew") or ():
-                yield row["id"]
+def credited_people(
+    store: Store, cast_only: bool = False, movie_ids: Iterable[int] | None = None
+) -> Iterator[int]:
+    """Person ids in the cast (and crew) of the stored movies, or of those of `movie_ids`;
+    streamed, so repeats are the store's to drop. What `crawl people` takes, and what a
+    sync adds after its movies."""
+    if movie_ids is None:
+        docs: Iterable[dict[str, Any]] = (
+            orjson.loads(body) for _, body in store.documents(Kind.MOVIE)
+        )
+    else:
+        docs = (store.get(Kind.MOVIE, movie_id) or {} for movie_id in movie_ids)
+    parts = ("cast",) if cast_only else ("cast", "crew")
+    for doc in docs:
+        credits = doc.get("credits") or {}
+        for part in parts:
+            yield from (row["id"] for row in credits.get(part) or ())
 
 
 async def crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:

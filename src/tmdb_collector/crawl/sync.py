@@ -271,7 +271,8 @@ def settle(store: Store, plan: SyncPlan, outcome: RunOutcome) -> date:
     settled day, remember the sync for `status`. Returns the new watermark."""
     log = ChangeLog(store)
     if plan.kind == Kind.MOVIE and (scope := credited_scope(store)):
-        plan.credited = add_credited_people(store, log.listed_ok(Kind.MOVIE), scope == "cast")
+        synced = log.listed_ok(Kind.MOVIE)
+        plan.credited = store.add(Kind.PERSON, jobs.credited_people(store, scope == "cast", synced))
     watermark = advance(plan.watermark, plan.days, lambda day: log.settled(plan.kind, day))
     plan.synced_through = watermark
     store.set_meta(watermark_key(plan.kind), watermark.isoformat())
@@ -279,19 +280,6 @@ def settle(store: Store, plan: SyncPlan, outcome: RunOutcome) -> date:
     facts = plan.as_dict(watermark, outcome)
     store.set_meta(last_sync_key(plan.kind), orjson.dumps(facts).decode())
     return watermark
-
-
-def add_credited_people(store: Store, movie_ids: list[int], cast_only: bool) -> int:
-    """Make the people credited by these movies known (pending when new): the people a
-    `crawl people` from credits would take. Returns how many were new."""
-
-    def credited() -> Any:
-        for movie_id in movie_ids:
-            credits = (store.get(Kind.MOVIE, movie_id) or {}).get("credits") or {}
-            for part in ("cast",) if cast_only else ("cast", "crew"):
-                yield from (row["id"] for row in credits.get(part) or ())
-
-    return store.add(Kind.PERSON, credited())
 
 
 # --- the whole sync ------------------------------------------------------------------------------
