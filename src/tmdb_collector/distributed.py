@@ -36,7 +36,7 @@ from tmdb_collector import config
 from tmdb_collector.crawl.fleet import Fleet, check_bind, chunk_size
 from tmdb_collector.crawl.jobs import Runner
 from tmdb_collector.crawl.options import CrawlOptions, connect
-from tmdb_collector.crawl.scheduler import Fetcher, Tally
+from tmdb_collector.crawl.scheduler import Fetcher, Tally, passes
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.vocab import Kind, State
@@ -181,13 +181,11 @@ def runner(fleet: Fleet) -> Runner:
 async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fleet) -> None:
     """Every pending (then failed) id of the tally's kind fetched by the fleet and recorded in
     the store as chunks come back; the tally counts what happened, per worker too."""
-    counts = store.counts().get(tally.kind, {})
-    tally.total = counts.get(State.PENDING, 0) + counts.get(State.FAILED, 0)
+    todo, rate = passes(store, tally), settings.options.rate
     async with cluster_client(fleet) as client:
         await start_workers(client, settings)
         try:
-            for states in ((State.PENDING,), (State.FAILED,)):
-                rate = settings.options.rate
+            for states in todo:
                 await Pass(client, store, tally, states, rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already

@@ -4,7 +4,8 @@ Ids are read from the store in pages (never all at once), handed to at most
 `governor.max_in_flight` workers through a small queue, fetched through the one `Sender`
 (governor and retry policy), and recorded by batch: every `BATCH_SIZE` outcomes or
 `BATCH_SECONDS`, whichever comes first. Ids that end `failed` get one more pass at the end of
-the run. A crash loses at most the batch not yet written; cancelling (Ctrl-C) writes it first.
+the run (`PASSES`, which a fleet's run follows too). A crash loses at most the batch not yet
+written; cancelling (Ctrl-C) writes it first.
 """
 
 from __future__ import annotations
@@ -22,6 +23,10 @@ from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.vocab import Kind, State
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
+
+PASSES = ((State.PENDING,), (State.FAILED,))
+"""A run's passes over the store: every pending id, then each failed one (in this run or an
+earlier one) once more."""
 
 STATE_OF = {Verdict.OK: State.OK, Verdict.GONE: State.GONE, Verdict.FAILED: State.FAILED}
 """The state a request's final verdict leaves its id in."""
@@ -101,6 +106,14 @@ class Tally:
         }
 
 
+def passes(store: Store, tally: Tally) -> tuple[tuple[State, ...], ...]:
+    """The passes a run makes, in order (PASSES); the ids they will try are counted into
+    `tally.total` first, for the progress display."""
+    counts = store.counts().get(tally.kind, {})
+    tally.total = sum(counts.get(state, 0) for state in (State.PENDING, State.FAILED))
+    return PASSES
+
+
 @dataclass
 class Crawl:
     """One kind's crawl over a store; `run` fetches everything pending, then retries failed."""
@@ -113,10 +126,8 @@ class Crawl:
     _batch: list[Outcome] = field(default_factory=list, init=False)
 
     async def run(self) -> Tally:
-        counts = self.store.counts().get(self.tally.kind, {})
-        self.tally.total = counts.get(State.PENDING, 0) + counts.get(State.FAILED, 0)
         try:
-            for states in ((State.PENDING,), (State.FAILED,)):
+            for states in passes(self.store, self.tally):
                 self.flush()  # the failed pass reads the store: this run's failures too
                 await self._pass(states)
         finally:
