@@ -255,14 +255,19 @@ class Pass:
 
     async def drain(self) -> None:
         """Ask the workers to stop taking ids, and record the chunks that come back within
-        FLEET_DRAIN_S (their ids not started stay pending)."""
-        with contextlib.suppress(Exception):
+        FLEET_DRAIN_S (their ids not started stay pending). Only the cluster's errors are
+        passed over: the store's are raised, as anywhere else."""
+        done: set[asyncio.Future[Chunk]] = set()
+        with contextlib.suppress(Exception):  # the cluster may be gone: nothing comes back
             await self.client.run(stop_fetching)
             done, _ = await asyncio.wait(self.in_flight, timeout=config.FLEET_DRAIN_S)
-            for arrived in done:
-                self.in_flight.pop(arrived).release()
-                with contextlib.suppress(Exception):
-                    self.record(arrived.result())
+        for arrived in done:
+            self.in_flight.pop(arrived).release()
+            try:
+                chunk = arrived.result()
+            except Exception:  # the cluster failed this chunk: its ids stay pending
+                continue
+            self.record(chunk)
 
     def record(self, chunk: Chunk) -> None:
         """A chunk's outcomes into the store (one transaction) and into the tally."""
