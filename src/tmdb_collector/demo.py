@@ -19,8 +19,8 @@ from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export import outputs, tables
-from tmdb_collector.network import NetworkOptions, build_network
+from tmdb_collector.export import outputs
+from tmdb_collector.network import NetworkOptions, build_from_store
 from tmdb_collector.progress import Reporter
 from tmdb_collector.simulator.process import SimulatorProcess
 from tmdb_collector.vocab import Kind, RunOutcome, State
@@ -98,13 +98,9 @@ def write_outputs(store: Store, data_dir: Path, echo: Callable[[str], None] = pr
 
 def _network(store: Store, out: Path) -> str:
     """The actor network of the demo's collection, for Gephi (GEXF) and for code (Parquet)."""
-    with outputs.scratch_dir(out, "network") as scratch:
-        con = tables.connect(scratch / "tables.duckdb")
-        # Top-billed cast only: a graph Gephi opens in seconds (all cast: ~100x the edges).
-        options = NetworkOptions(top_billed=config.DEMO_TOP_BILLED)
-        tables.build(store, con, only=options.tables)
-        summary = build_network(con, options, out, ("parquet", "gexf"))
-        con.close()
+    # Top-billed cast only: a graph Gephi opens in seconds (all cast: ~100x the edges).
+    options = NetworkOptions(top_billed=config.DEMO_TOP_BILLED)
+    summary = build_from_store(store, options, out, ("parquet", "gexf"))
     return (
         f"{summary.nodes:,} people, {summary.edges:,} edges in {out} (open network.gexf in Gephi)"
     )
