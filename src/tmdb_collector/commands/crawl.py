@@ -19,7 +19,7 @@ import click
 
 from tmdb_collector import config
 from tmdb_collector.client.protocol import parse_appends
-from tmdb_collector.commands.options import parse_day
+from tmdb_collector.commands.options import data_dir_option, parse_day
 from tmdb_collector.crawl import fleet as fleets
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.fleet import Fleet
@@ -35,14 +35,7 @@ from tmdb_collector.vocab import Kind, RunOutcome, State
 def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The options every command that talks to TMDb takes, each also an environment variable."""
     options = [
-        click.option(
-            "--data-dir",
-            envvar=config.DATA_DIR_ENV,
-            default=config.DATA_DIR,
-            show_default=True,
-            type=click.Path(file_okay=False, path_type=Path),
-            help=f"Where the store and outputs live (${config.DATA_DIR_ENV}).",
-        ),
+        data_dir_option("Where the store and outputs live"),
         click.option(
             "--api-url",
             envvar=config.API_URL_ENV,

@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from tmdb_collector import config
+from tmdb_collector.commands.options import data_dir_option
 from tmdb_collector.progress import Reporter
 
 
@@ -19,12 +20,10 @@ from tmdb_collector.progress import Reporter
     type=click.IntRange(100, 2_000_000),
     help="Movies in the simulated catalog.",
 )
-@click.option(
-    "--data-dir",
+@data_dir_option(
+    "Where the demo's collection goes (emptied first, if it is a demo's)",
     default=config.DEMO_DIR,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo's collection goes (emptied first, if it is a demo's).",
+    envvar=None,  # never a real collection's $TMDB_DATA_DIR
 )
 @click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
 def demo(movies: int, data_dir: Path, json_lines: bool) -> int:
