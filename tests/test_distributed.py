@@ -10,6 +10,7 @@ worker uses). Worker and driver processes are found from the crawler's PID and k
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import os
 import re
@@ -23,6 +24,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psutil
 import pytest
 import zstandard
@@ -50,10 +52,11 @@ from test_crawl_e2e import (
     started,
     summary,
 )
-from tmdb_collector import config
+from tmdb_collector import config, distributed
 from tmdb_collector.client.protocol import Credentials
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.fleet import Fleet
+from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.distributed import PLUGIN, EgressPlugin, WorkerSettings
 from tmdb_collector.errors import CredentialsError
@@ -454,7 +457,9 @@ def test_a_running_scheduler_gets_the_key_in_memory_only(
         tmp_path, Credentials(api_key=CANARY), sim.api_url, rate=500, appends=MOVIE_APPENDS
     )
     fleet = Fleet(cluster=address, chunk_size=25)
-    tally, outcome = jobs.run(store, "movie", options, Reporter("quiet"), fleet=fleet)
+    tally, on_fleet = Tally("movie"), distributed.runner(fleet)
+    asyncio.run(jobs.run(store, tally, options, on_fleet, follow=Reporter("quiet").follow))
+    outcome = orjson.loads(store.get_meta("last_run:movie") or "{}")["outcome"]
     assert (outcome, tally.done) == ("done", movies)
     assert tally.retries > 0  # the flaky faults were met, and retried on the workers
     assert_store_matches_catalog(tmp_path, movies, config.SIM_SEED, wanted)
@@ -462,7 +467,7 @@ def test_a_running_scheduler_gets_the_key_in_memory_only(
 
     refused = jobs.CrawlOptions(tmp_path, Credentials(api_key=WRONG_CANARY), sim.api_url)
     with pytest.raises(CredentialsError) as caught:
-        jobs.run(store, "movie", refused, Reporter("quiet"), refresh=True, fleet=fleet)
+        asyncio.run(jobs.run(store, Tally("movie"), refused, on_fleet, refresh=True))
     assert "TMDb refused the credentials" in str(caught.value)
     seen = keys_and_logs(client) + str(caught.value)
     assert "tmdb-movie-pending-" in seen  # the keys and logs were really read
@@ -473,7 +478,10 @@ def test_a_running_scheduler_gets_the_key_in_memory_only(
 
 
 def test_what_goes_to_dask_shows_no_credential() -> None:
-    settings = WorkerSettings("movie", "http://127.0.0.1:9/3", Credentials(token=CANARY), 35, 20)
+    options = jobs.CrawlOptions(
+        Path("data"), Credentials(token=CANARY), "http://127.0.0.1:9/3", rate=35, concurrency=20
+    )
+    settings = WorkerSettings("movie", options)
     for thing in (settings, EgressPlugin(settings), Credentials(api_key=CANARY)):
         assert CANARY not in repr(thing) and CANARY not in str(thing)
 

@@ -26,6 +26,7 @@ from tmdb_collector.crawl.sync import (
     start_day,
 )
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
+from tmdb_collector.vocab import Kind
 
 D = date(2026, 11, 20)
 days = st.dates(min_value=date(2012, 10, 5), max_value=date(2040, 1, 1))
@@ -266,4 +267,4 @@ def test_a_sync_covers_the_kinds_that_were_crawled(tmp_path: Path) -> None:
     assert kinds_to_sync(store, None) == ["person"]
     store.record([Outcome("movie", 1, "ok", "ok", 200, b"{}")])
     assert kinds_to_sync(store, None) == ["movie", "person"]
-    assert kinds_to_sync(store, "movies") == ["movie"]
+    assert kinds_to_sync(store, Kind.MOVIE) == ["movie"]

@@ -8,15 +8,15 @@ from pathlib import Path
 import click
 import orjson
 
-from tmdb_collector import __version__, config
+from tmdb_collector import __version__
 from tmdb_collector.commands.crawl import crawl
+from tmdb_collector.commands.demo import demo
 from tmdb_collector.commands.export import export
 from tmdb_collector.commands.network import network
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.commands.simulate import simulate
 from tmdb_collector.commands.sync import sync
 from tmdb_collector.errors import TmdbCollectorError
-from tmdb_collector.progress import Reporter
 
 
 @click.group()
@@ -33,6 +33,7 @@ cli.add_command(crawl)
 cli.add_command(export)
 cli.add_command(network)
 cli.add_command(sync)
+cli.add_command(demo)
 
 
 @cli.command()
@@ -46,29 +47,6 @@ def status(data_dir: Path, as_json: bool) -> None:
     click.echo(
         orjson.dumps(facts, option=orjson.OPT_INDENT_2).decode() if as_json else render(facts)
     )
-
-
-@cli.command()
-@click.option(
-    "--movies",
-    default=config.DEMO_MOVIES,
-    show_default=True,
-    type=click.IntRange(100, 2_000_000),
-    help="Movies in the simulated catalog.",
-)
-@click.option(
-    "--data-dir",
-    default=config.DEMO_DIR,
-    show_default=True,
-    type=click.Path(file_okay=False, path_type=Path),
-    help="Where the demo's collection goes (emptied first, if it is a demo's).",
-)
-@click.option("--json", "json_lines", is_flag=True, help="Progress as JSON lines on stdout.")
-def demo(movies: int, data_dir: Path, json_lines: bool) -> int:
-    """Run the whole job end to end against the built-in simulator: no key or network needed."""
-    from tmdb_collector.demo import run_demo
-
-    return run_demo(data_dir, movies, Reporter("json" if json_lines else "bar"), click.echo)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -89,7 +89,12 @@ BATCH_SECONDS: Final = 0.5
 # --- Retries (RETRY_*) -----------------------------------------------------------------------
 
 RETRY_MAX_ATTEMPTS: Final = 6
-"""Tries per id within one pass; then it is `failed`, and tried again at the end of the run."""
+"""Tries per request (an id within one pass, a change-list page); then it is `failed`, and an
+id is tried again at the end of the run."""
+
+RETRY_MAX_429: Final = 50
+"""429s one request may meet without using up its tries (the governor pauses for them
+instead); beyond this they count, so a server that only says 429 cannot hold it for ever."""
 
 RETRY_BASE_S: Final = 0.5
 """First retry waits up to this long; each further one doubles it (full jitter)."""

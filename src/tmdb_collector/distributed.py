@@ -4,7 +4,8 @@ TMDb limits each client IP, so the fleet runs one Dask worker process per egress
 worker process has one HTTP client and one governor of its own (`Egress`, set up by a worker
 plugin and kept from chunk to chunk): every IP spends its own budget, fully and no more.
 
-The driver (the `crawl` command's process) reads the pending ids from the store page by page,
+The driver (the `crawl` command's process, through `runner(fleet)` handed to `jobs.run`)
+reads the pending ids from the store page by page,
 submits them as chunks of ids, at most FLEET_CHUNKS_PER_WORKER per worker thread at a time
 (memory stays flat over millions of ids), and records each chunk's outcomes in the store as
 it arrives, in one transaction (upserts: a replay adds nothing). Dask reruns the chunk of a
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import dataclasses
 import logging
 import os
 import signal
@@ -31,14 +33,13 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from tmdb_collector import config
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Credentials
 from tmdb_collector.crawl.fleet import Fleet, check_bind, chunk_size
-from tmdb_collector.crawl.jobs import CrawlOptions
-from tmdb_collector.crawl.scheduler import Fetcher, Tally
+from tmdb_collector.crawl.jobs import Runner
+from tmdb_collector.crawl.options import CrawlOptions, connect
+from tmdb_collector.crawl.scheduler import Fetcher, Tally, passes
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
+from tmdb_collector.vocab import Kind, State
 
 try:
     from distributed import Client, Future, LocalCluster, SSHCluster, WorkerPlugin, get_worker
@@ -55,15 +56,11 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class WorkerSettings:
-    """What every worker needs to fetch: what, from where, as whom, how fast. Its repr shows
-    no credential (Credentials' repr hides them)."""
+    """What every worker needs to fetch: what, and the options (from where, as whom, how
+    fast: a worker's share). Its repr shows no credential (Credentials' repr hides them)."""
 
-    kind: str
-    api_url: str
-    credentials: Credentials
-    rate: float
-    concurrency: int
-    appends: tuple[str, ...] = ()
+    kind: Kind
+    options: CrawlOptions
     binds: tuple[str, ...] = ()  # local worker i sends from binds[i]
     local: bool = False  # the workers are this process's children (--local-workers)
 
@@ -90,22 +87,17 @@ class Egress:
 
     def __init__(self, settings: WorkerSettings, bind: str | None, label: str) -> None:
         self.label = label
-        self.client = TmdbClient(
-            settings.api_url,
-            settings.credentials,
-            connections=settings.concurrency,
-            local_addr=bind,
-        )
+        self.exits = contextlib.AsyncExitStack()  # the client's session, closed by `close`
         self.loop = asyncio.new_event_loop()
         self.thread = threading.Thread(target=self.loop.run_forever, name="tmdb-egress")
         self.thread.daemon = True
         self.thread.start()
-        self.fetcher = self._call(self._open(settings))
+        self.fetcher = self._call(self._open(settings, bind))
 
-    async def _open(self, settings: WorkerSettings) -> Fetcher:
-        await self.client.__aenter__()
-        governor = Governor(settings.rate, settings.concurrency)
-        return Fetcher(settings.kind, self.client, governor, settings.appends)
+    async def _open(self, settings: WorkerSettings, bind: str | None) -> Fetcher:
+        options = dataclasses.replace(settings.options, local_addr=bind)
+        sender = await self.exits.enter_async_context(connect(options))
+        return Fetcher(settings.kind, sender, options.appends)
 
     def fetch(self, ids: list[int]) -> Chunk:
         """Every id of a chunk to its final outcome (with retries), through this governor."""
@@ -114,7 +106,7 @@ class Egress:
         return Chunk(self.label, outcomes, tally, time.monotonic() - started)
 
     def close(self) -> None:
-        self._call(self.client.__aexit__(None, None, None))
+        self._call(self.exits.aclose())
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(timeout=10)
         if not self.thread.is_alive():
@@ -177,34 +169,39 @@ def fetch_chunk(ids: list[int]) -> Chunk:
 # --- on the driver --------------------------------------------------------------------------
 
 
+def runner(fleet: Fleet) -> Runner:
+    """The runner that crawls on `fleet`, for `jobs.run`."""
+
+    async def on_fleet(store: Store, tally: Tally, options: CrawlOptions) -> None:
+        await crawl(store, tally, worker_settings(tally.kind, options, fleet), fleet)
+
+    return on_fleet
+
+
 async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fleet) -> None:
     """Every pending (then failed) id of the tally's kind fetched by the fleet and recorded in
     the store as chunks come back; the tally counts what happened, per worker too."""
-    counts = store.counts().get(tally.kind, {})
-    tally.total = counts.get("pending", 0) + counts.get("failed", 0)
+    todo, rate = passes(store, tally), settings.options.rate
     async with cluster_client(fleet) as client:
         await start_workers(client, settings)
         try:
-            for states in (("pending",), ("failed",)):
-                await Pass(client, store, tally, states, settings.rate, fleet.chunk_size).run()
+            for states in todo:
+                await Pass(client, store, tally, states, rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 await client.unregister_worker_plugin(PLUGIN)  # credentials leave it
 
 
-def worker_settings(kind: str, options: CrawlOptions, fleet: Fleet) -> WorkerSettings:
+def worker_settings(kind: Kind, options: CrawlOptions, fleet: Fleet) -> WorkerSettings:
     """The settings of one worker: workers sharing this machine's address share its rate."""
     share = fleet.shares_one_address()
-    return WorkerSettings(
-        kind=kind,
-        api_url=options.api_url,
-        credentials=options.credentials,
+    shared = dataclasses.replace(
+        options,
         rate=options.rate / share,
         concurrency=max(1, options.concurrency // share),
-        appends=options.appends,
-        binds=fleet.binds,
-        local=bool(fleet.local_workers),
+        local_addr=None,  # each worker's own: set where it runs (`EgressPlugin`)
     )
+    return WorkerSettings(kind, shared, binds=fleet.binds, local=bool(fleet.local_workers))
 
 
 @dataclass
@@ -215,7 +212,7 @@ class Pass:
     client: Client
     store: Store
     tally: Tally
-    states: tuple[str, ...]
+    states: tuple[State, ...]
     rate: float
     fixed_size: int | None = None
     in_flight: dict[asyncio.Future[Chunk], Future[Chunk]] = field(default_factory=dict)
@@ -258,14 +255,19 @@ class Pass:
 
     async def drain(self) -> None:
         """Ask the workers to stop taking ids, and record the chunks that come back within
-        FLEET_DRAIN_S (their ids not started stay pending)."""
-        with contextlib.suppress(Exception):
+        FLEET_DRAIN_S (their ids not started stay pending). Only the cluster's errors are
+        passed over: the store's are raised, as anywhere else."""
+        done: set[asyncio.Future[Chunk]] = set()
+        with contextlib.suppress(Exception):  # the cluster may be gone: nothing comes back
             await self.client.run(stop_fetching)
             done, _ = await asyncio.wait(self.in_flight, timeout=config.FLEET_DRAIN_S)
-            for arrived in done:
-                self.in_flight.pop(arrived).release()
-                with contextlib.suppress(Exception):
-                    self.record(arrived.result())
+        for arrived in done:
+            self.in_flight.pop(arrived).release()
+            try:
+                chunk = arrived.result()
+            except Exception:  # the cluster failed this chunk: its ids stay pending
+                continue
+            self.record(chunk)
 
     def record(self, chunk: Chunk) -> None:
         """A chunk's outcomes into the store (one transaction) and into the tally."""

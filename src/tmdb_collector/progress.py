@@ -23,9 +23,9 @@ from rich.progress import (
 from rich.table import Table
 
 from tmdb_collector.crawl.scheduler import Tally
+from tmdb_collector.vocab import Kind, RunOutcome
 
 Mode = Literal["bar", "json", "quiet"]
-PLURAL = {"movie": "movies", "person": "people"}
 
 
 class Reporter:
@@ -66,7 +66,7 @@ class Reporter:
             TimeRemainingColumn(),
         )
         with Progress(*columns, console=self.console, transient=False) as bar:
-            task = bar.add_task(PLURAL[tally.kind], total=tally.total or None, detail="")
+            task = bar.add_task(Kind(tally.kind).plural, total=tally.total or None, detail="")
             rows: dict[str, TaskID] = {}  # a fleet's workers, one row each
             try:
                 while True:
@@ -82,13 +82,15 @@ class Reporter:
                 bar.update(task, completed=tally.done, detail=_detail(tally, self.rate(tally)))
                 _show_workers(bar, rows, tally)
 
-    def summary(self, tally: Tally, outcome: str, extra: dict[str, Any] | None = None) -> None:
+    def summary(
+        self, tally: Tally, outcome: RunOutcome, extra: dict[str, Any] | None = None
+    ) -> None:
         """The one-screen account of a finished (or stopped) crawl."""
         facts = {**tally.as_dict(), "outcome": outcome, **(extra or {})}
         if self.mode == "json":
             emit({"event": "summary", **facts})
             return
-        table = Table(title=f"crawl {PLURAL[tally.kind]}: {outcome}", show_header=False)
+        table = Table(title=f"crawl {Kind(tally.kind).plural}: {outcome}", show_header=False)
         for label, value in (
             ("fetched ok", tally.ok),
             ("gone (404)", tally.gone),

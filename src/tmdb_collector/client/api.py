@@ -18,6 +18,7 @@ from tmdb_collector import config
 from tmdb_collector.client.protocol import (
     Answer,
     Credentials,
+    Reason,
     Request,
     Verdict,
     classify,
@@ -28,7 +29,8 @@ from tmdb_collector.errors import ConfigError, CredentialsError
 
 
 class TmdbClient:
-    """Fetches TMDb detail documents; use as an async context manager."""
+    """Sends TMDb requests over one pooled session; use as an async context manager. Requests
+    go out through `client.sender.Sender`, which adds the governor and the retries."""
 
     def __init__(
         self,
@@ -73,10 +75,11 @@ class TmdbClient:
     async def check(self) -> None:
         """Fail fast, before a run touches the store: refused credentials or an API that
         cannot be reached stop here, after one request (`/configuration`)."""
-        answer, _ = await self.fetch("configuration", None, ())
+        request = detail_request(self.api_url, "configuration", None, (), self.credentials)
+        answer, _ = await self.send(request)
         if answer.verdict is Verdict.FATAL:
             raise CredentialsError(answer.message)
-        if answer.reason == "unreachable":
+        if answer.unreachable:
             raise self.unreachable()
 
     def unreachable(self) -> ConfigError:
@@ -84,27 +87,21 @@ class TmdbClient:
         host = urlsplit(self.api_url).netloc
         return ConfigError(f"cannot reach the TMDb API at {host}: no connection could be made")
 
-    async def fetch(
-        self, kind: str, id_: int | None, appends: tuple[str, ...]
-    ) -> tuple[Answer, bytes]:
-        """GET one document; returns what the answer means and its raw body."""
-        return await self.send(detail_request(self.api_url, kind, id_, appends, self.credentials))
-
     async def send(self, request: Request) -> tuple[Answer, bytes]:
-        """GET a prepared request (a document, a change-list page); what the answer means
-        and its raw body."""
+        """GET a prepared request (a document, a change-list page) once; what the answer
+        means and its raw body."""
         assert self._session is not None, "use TmdbClient as an async context manager"
         try:
             async with self._session.get(request.url, headers=request.headers) as response:
                 body = await response.read()
                 return classify(response.status, response.headers, body), body
         except TimeoutError:
-            return transport_error("timeout"), b""
+            return transport_error(Reason.TIMEOUT), b""
         except aiohttp.ClientPayloadError:
-            return transport_error("truncated"), b""
+            return transport_error(Reason.TRUNCATED), b""
         except aiohttp.ClientConnectorError:
-            return transport_error("unreachable"), b""
+            return transport_error(Reason.UNREACHABLE), b""
         except (aiohttp.ClientError, ConnectionError, asyncio.IncompleteReadError):
             # Server disconnected, connection reset, a malformed status line: all one thing
             # to a crawler, an answer that never arrived.
-            return transport_error("reset"), b""
+            return transport_error(Reason.RESET), b""

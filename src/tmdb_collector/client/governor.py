@@ -28,7 +28,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 
-from tmdb_collector.client.protocol import Answer, pause_for
+from tmdb_collector.client.protocol import Answer, Verdict, pause_for
 
 BACK_OFF = 0.9  # pace after a 429 while no pace is known to be safe
 WINDOW_DECREASE = 0.7  # in-flight cap after a throttle
@@ -37,6 +37,7 @@ CLOSE_ENOUGH = 0.03  # stop probing when too_fast is within 3% of safe ...
 REPROBE_S = 300.0  # ... until this long has passed (TMDb's limit may change) ...
 REPROBE_STEP = 1.1  # ... then look up to 10% above the last pace that was too fast
 MIN_RATE = 0.5
+ANSWERED = frozenset((Verdict.OK, Verdict.GONE, Verdict.FAILED))  # the server kept up
 
 
 class Governor:
@@ -94,7 +95,7 @@ class Governor:
         now = self.clock()
         if answer.throttled:
             self._throttled(started, now, answer)
-        elif answer.verdict.value in ("ok", "gone", "failed"):
+        elif answer.verdict in ANSWERED:
             self._healthy(now)
 
     def _throttled(self, started: float, now: float, answer: Answer) -> None:
@@ -104,7 +105,7 @@ class Governor:
         self.last_decrease = now
         self.limit = max(1, int(self.limit * WINDOW_DECREASE))
         self.healthy = 0
-        if answer.reason != "http_429":
+        if not answer.rate_limited:
             return  # a timeout: fewer in flight, same pace
         if self.rate <= self.safe:
             self.safe = 0.0  # the limit went down: what was safe is not any more

@@ -1,8 +1,10 @@
-"""TMDb's protocol, with no I/O: building requests and deciding what an answer means.
+"""TMDb's protocol, with no I/O: building requests, deciding what an answer means, and
+whether to send a request again.
 
 Every decision the crawler makes about an answer — keep it, mark the id gone, wait and try
-again, stop the run — is made here from (status, headers, body, attempt), so it can be tested
-with real TMDb answers and no network. The aiohttp code around it only moves bytes.
+again, stop the run — is made here from (status, headers, body, tries so far), so it can be
+tested with real TMDb answers and no network. The aiohttp code around it only moves bytes,
+and `client.sender` applies `RetryPolicy` for every caller (documents and change lists alike).
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
-from functools import lru_cache
-from typing import Any
+from functools import cached_property, lru_cache
+from typing import Any, Final, NamedTuple
 from urllib.parse import urlencode
 
 import orjson
@@ -33,16 +35,44 @@ class Verdict(enum.Enum):
     FATAL = "fatal"  # the credentials are refused: stop the whole run
 
 
+class Reason:
+    """The fixed labels of an answer's class; any other HTTP status is `http_{status}`. Plain
+    strings, not an enum: reasons are open-ended, and they key counters that go out as JSON."""
+
+    OK: Final = "ok"
+    GONE: Final = "gone"
+    UNAUTHORIZED: Final = "unauthorized"
+    RATE_LIMITED: Final = "http_429"
+    INVALID_JSON: Final = "invalid_json"
+    TIMEOUT: Final = "timeout"  # no complete answer within the client's timeout
+    TRUNCATED: Final = "truncated"  # the body ended before its promised length
+    RESET: Final = "reset"  # the connection closed before an answer
+    UNREACHABLE: Final = "unreachable"  # no connection could be made at all
+
+
 @dataclass(frozen=True)
 class Answer:
     """The meaning of one HTTP answer (or of a transport error)."""
 
     verdict: Verdict
-    reason: str  # a short label for counters and `status`: "ok", "http_503", "reset", ...
+    reason: str  # a Reason, or "http_{status}": a short label for counters and `status`
     doc: dict[str, Any] | None = None
     retry_after: float | None = None  # seconds the server asked us to wait, if it said
     throttled: bool = False  # the server says we are too fast: slow the whole governor down
     message: str = ""  # for FATAL and FAILED: one line a user can act on
+    # The HTTP status, which the store keeps as the record's `http_status`; None when no
+    # usable answer arrived (a transport error, a body that is not JSON).
+    status: int | None = None
+
+    @property
+    def rate_limited(self) -> bool:
+        """A 429: the server refused our pace, not this request (see RetryPolicy)."""
+        return self.reason == Reason.RATE_LIMITED
+
+    @property
+    def unreachable(self) -> bool:
+        """No connection could be made: the API may not be there at all."""
+        return self.reason == Reason.UNREACHABLE
 
 
 @dataclass(frozen=True)
@@ -69,9 +99,10 @@ class Credentials:
     def headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.token}"} if self.token else {}
 
-    @property
+    @cached_property
     def key_query(self) -> str:
-        """`api_key=...` when the key goes in the URL (no token), else ""."""
+        """`api_key=...` when the key goes in the URL (no token), else "". Cached: every
+        request of a crawl asks for it."""
         return "" if self.token or not self.api_key else urlencode({"api_key": self.api_key})
 
 
@@ -95,18 +126,24 @@ def parse_appends(text: str) -> tuple[str, ...]:
     return items
 
 
+def api_request(api_url: str, path: str, query: str, credentials: Credentials) -> Request:
+    """`GET {api}/{path}?{query}` with the credentials attached: a token as a Bearer header,
+    or the API key as one more query item, in `url` only (never in `safe_url`)."""
+    base = f"{api_url.rstrip('/')}/{path}"
+    # Built by hand, not with urllib: this runs for every request of a crawl.
+    safe = f"{base}?{query}" if query else base
+    key = credentials.key_query
+    url = safe if not key else f"{safe}&{key}" if query else f"{base}?{key}"
+    return Request(url, credentials.headers(), safe)
+
+
 def detail_request(
     api_url: str, kind: str, id_: int | None, appends: tuple[str, ...], credentials: Credentials
 ) -> Request:
     """`GET {api}/{kind}/{id}?append_to_response=...` (or `{api}/{kind}` without an id) with
     the credentials attached."""
-    base = f"{api_url.rstrip('/')}/{kind}" + ("" if id_ is None else f"/{id_}")
-    # Built by hand from cached pieces: this runs for every request of a crawl.
-    query = _append_query(appends)
-    safe = f"{base}?{query}" if query else base
-    key = credentials.key_query
-    url = safe if not key else f"{safe}&{key}" if query else f"{base}?{key}"
-    return Request(url, credentials.headers(), safe)
+    path = kind if id_ is None else f"{kind}/{id_}"
+    return api_request(api_url, path, _append_query(appends), credentials)
 
 
 @lru_cache(maxsize=64)
@@ -120,30 +157,41 @@ def classify(status: int, headers: Mapping[str, str], body: bytes) -> Answer:
         try:
             doc = orjson.loads(body)
         except orjson.JSONDecodeError:
-            return Answer(Verdict.RETRY, "invalid_json")
+            return Answer(Verdict.RETRY, Reason.INVALID_JSON)
         if not isinstance(doc, dict):
-            return Answer(Verdict.RETRY, "invalid_json")
-        return Answer(Verdict.OK, "ok", doc=doc)
+            return Answer(Verdict.RETRY, Reason.INVALID_JSON)
+        return Answer(Verdict.OK, Reason.OK, doc=doc, status=status)
     if status == 404:
         # TMDb code 34 (or 6); a CDN 404 page means the same: there is nothing at this id.
-        return Answer(Verdict.GONE, "gone")
+        return Answer(Verdict.GONE, Reason.GONE, status=status)
     if status == 401:
-        return Answer(Verdict.FATAL, "unauthorized", message=_auth_message(body))
+        message = _auth_message(body)
+        return Answer(Verdict.FATAL, Reason.UNAUTHORIZED, message=message, status=status)
     if status == 429:
         # Over the per-IP limit. Back off the whole governor, honouring Retry-After if sent
         # (TMDb's CDN often omits it).
         after = parse_retry_after(_header(headers, "Retry-After"))
-        return Answer(Verdict.RETRY, "http_429", retry_after=after, throttled=True)
+        return Answer(
+            Verdict.RETRY, Reason.RATE_LIMITED, retry_after=after, throttled=True, status=status
+        )
     if status >= 500:
-        return Answer(Verdict.RETRY, f"http_{status}")
+        return Answer(Verdict.RETRY, f"http_{status}", status=status)
     # Any other 4xx: this request is wrong as sent (bad append, bad id form); retrying the
     # same bytes cannot help.
-    return Answer(Verdict.FAILED, f"http_{status}", message=_tmdb_message(body, status))
+    message = _tmdb_message(body, status)
+    return Answer(Verdict.FAILED, f"http_{status}", message=message, status=status)
 
 
-def transport_error(name: str) -> Answer:
+def transport_error(reason: str) -> Answer:
     """A request that got no complete answer: reset, truncated body, timeout, refused."""
-    return Answer(Verdict.RETRY, name, throttled=name == "timeout")
+    # An overloaded server answers slowly before it refuses: a timeout slows the governor.
+    return Answer(Verdict.RETRY, reason, throttled=reason == Reason.TIMEOUT)
+
+
+def unexpected(what: str) -> Answer:
+    """A 200 answer whose document is not `what` was asked for (a CDN's page, a cut-off
+    list): retried like a truncated body."""
+    return Answer(Verdict.RETRY, f"not {what}")
 
 
 def parse_retry_after(value: str | None) -> float | None:
@@ -160,6 +208,51 @@ def parse_retry_after(value: str | None) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+# --- retrying: one policy for every request -----------------------------------------------------
+
+
+class Tries(NamedTuple):
+    """How one request has fared so far (a tuple: made for every answer, so it is cheap)."""
+
+    attempts: int = 0  # retryable answers that used up a try
+    throttled: int = 0  # 429s that did not (up to the policy's cap)
+
+
+class Decision(NamedTuple):
+    """What to do after an answer: RETRY (send again after `wait` seconds), or stop with the
+    request's final verdict: OK, GONE, FAILED or FATAL."""
+
+    verdict: Verdict
+    tries: Tries
+    wait: float = 0.0
+
+
+@dataclass(frozen=True)
+class RetryPolicy:
+    """When a request is sent again, and after how long; in the spirit of scrapy's
+    `get_retry_request`, a pure function of the answer and the tries so far."""
+
+    max_attempts: int = config.RETRY_MAX_ATTEMPTS
+    max_throttled: int = config.RETRY_MAX_429
+    base_s: float = config.RETRY_BASE_S
+    cap_s: float = config.RETRY_CAP_S
+
+    def decide(self, answer: Answer, tries: Tries, rng: random.Random) -> Decision:
+        """The next step after `answer`, the request having fared as `tries` before it."""
+        if answer.verdict is not Verdict.RETRY:
+            return Decision(answer.verdict, tries)  # OK, GONE, FAILED, FATAL: nothing to retry
+        if answer.rate_limited and tries.throttled < self.max_throttled:
+            # A 429 is about our pace, not this request: the governor pauses every request,
+            # so this one goes again at once, its tries untouched; the cap keeps a server that
+            # only ever says 429 from holding the request for ever.
+            return Decision(Verdict.RETRY, Tries(tries.attempts, tries.throttled + 1))
+        attempts = tries.attempts + 1
+        if attempts >= self.max_attempts:
+            return Decision(Verdict.FAILED, Tries(attempts, tries.throttled))
+        wait = backoff(attempts, rng, self.base_s, self.cap_s)
+        return Decision(Verdict.RETRY, Tries(attempts, tries.throttled), wait)
 
 
 def backoff(

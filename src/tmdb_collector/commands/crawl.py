@@ -1,7 +1,12 @@
-"""`tmdb-collector crawl movies|people`: fetch ids into the store."""
+"""`tmdb-collector crawl movies|people`: fetch ids into the store.
+
+The command picks where the crawl runs (this process, or a Dask fleet) and owns the event
+loop; the library (`crawl.jobs`) plans and runs.
+"""
 
 from __future__ import annotations
 
+import asyncio
 import functools
 from collections.abc import Callable
 from dataclasses import replace
@@ -13,27 +18,24 @@ from urllib.parse import urlsplit
 import click
 
 from tmdb_collector import config
-from tmdb_collector.commands.options import parse_day
+from tmdb_collector.client.protocol import parse_appends
+from tmdb_collector.commands.options import data_dir_option, parse_day
 from tmdb_collector.crawl import fleet as fleets
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.jobs import CrawlOptions, Plan
+from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import Store
+from tmdb_collector.credentials import environment, load_credentials
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.progress import Reporter
+from tmdb_collector.vocab import Kind, RunOutcome, State
 
 
 def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
     """The options every command that talks to TMDb takes, each also an environment variable."""
     options = [
-        click.option(
-            "--data-dir",
-            envvar=config.DATA_DIR_ENV,
-            default=config.DATA_DIR,
-            show_default=True,
-            type=click.Path(file_okay=False, path_type=Path),
-            help=f"Where the store and outputs live (${config.DATA_DIR_ENV}).",
-        ),
+        data_dir_option("Where the store and outputs live"),
         click.option(
             "--api-url",
             envvar=config.API_URL_ENV,
@@ -186,9 +188,7 @@ def fleet_options(command: Callable[..., Any]) -> Callable[..., Any]:
 def crawl_options(
     data_dir: Path, api_url: str, exports_url: str, rate: float, concurrency: int, appends: str
 ) -> CrawlOptions:
-    from tmdb_collector.client.protocol import parse_appends
-    from tmdb_collector.credentials import environment, load_credentials
-
+    """The common options, checked, with the credentials from the environment or `.env`."""
     if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:
         raise ConfigError(
             f"--api-url must be an http(s) URL like {config.API_URL}, not {api_url!r}"
@@ -204,9 +204,22 @@ def crawl_options(
     )
 
 
+def reporter(json_lines: bool, quiet: bool) -> Reporter:
+    return Reporter("json" if json_lines else "quiet" if quiet else "bar")
+
+
+def runner(fleet: Fleet | None) -> jobs.Runner:
+    """Where the crawl runs: in this process, or on `fleet`."""
+    if fleet is None:
+        return jobs.crawl_here
+    from tmdb_collector import distributed  # Dask, an optional extra: only for a fleet
+
+    return distributed.runner(fleet)
+
+
 def finish_crawl(
     store: Store,
-    kind: str,
+    kind: Kind,
     options: CrawlOptions,
     plan: Plan,
     refresh: bool,
@@ -216,12 +229,30 @@ def finish_crawl(
 ) -> int:
     """Run a planned crawl (on `fleet`, if given), print its summary; the exit code (0, 1 if
     ids failed, 130)."""
-    reporter = Reporter("json" if json_lines else "quiet" if quiet else "bar")
-    tally, outcome = jobs.run(store, kind, options, reporter, refresh=refresh, fleet=fleet)
-    failed_now = store.counts().get(kind, {}).get("failed", 0)
+    shown = reporter(json_lines, quiet)
+    tally = Tally(kind)
+    work = jobs.run(store, tally, options, runner(fleet), refresh=refresh, follow=shown.follow)
+    try:
+        asyncio.run(work)
+        outcome = RunOutcome.DONE
+    except KeyboardInterrupt:  # the run has saved what it fetched, and its record
+        outcome = RunOutcome.INTERRUPTED
+    return summarize(store, shown, tally, outcome, plan, fleet)
+
+
+def summarize(
+    store: Store,
+    shown: Reporter,
+    tally: Tally,
+    outcome: RunOutcome,
+    plan: Plan,
+    fleet: Fleet | None = None,
+) -> int:
+    """Print a crawl's summary, and how to resume when it was interrupted; the exit code."""
+    failed_now = store.counts().get(tally.kind, {}).get(State.FAILED, 0)
     facts = {**plan.as_dict(), "failed ids in the store": failed_now}
-    reporter.summary(tally, outcome, facts | ({"fleet": fleet.describe()} if fleet else {}))
-    if outcome == "interrupted":
+    shown.summary(tally, outcome, facts | ({"fleet": fleet.describe()} if fleet else {}))
+    if outcome is RunOutcome.INTERRUPTED:
         click.echo(
             "tmdb-collector: interrupted; what was fetched is saved, run the same "
             "command to resume",
@@ -267,10 +298,10 @@ def movies(
     if day and ids_file:
         raise click.UsageError("--date and --ids-file are two sources: give one")
     options = replace(crawl_options(**common), local_addr=local_addr)
-    jobs.check_access(options)
+    asyncio.run(jobs.check_access(options))
     store = Store.open(options.data_dir)
     plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
-    return finish_crawl(store, "movie", options, plan, refresh, json_lines, quiet, fleet)
+    return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
 
 
 @crawl.command()
@@ -299,7 +330,7 @@ def people(
 ) -> int:
     """Fetch the people of the stored movies (or of the person export)."""
     options = replace(crawl_options(**common), local_addr=local_addr)
-    jobs.check_access(options)
+    asyncio.run(jobs.check_access(options))
     store = Store.open(options.data_dir)
     plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
-    return finish_crawl(store, "person", options, plan, refresh, json_lines, quiet, fleet)
+    return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)

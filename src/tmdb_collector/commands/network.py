@@ -9,10 +9,9 @@ import click
 from tmdb_collector import config
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export import tables
-from tmdb_collector.export.outputs import scratch_dir
-from tmdb_collector.network import FORMATS, ROLES, NetworkOptions, build_network, check_formats
+from tmdb_collector.network import FORMATS, ROLES, NetworkOptions, build_from_store, check_formats
 from tmdb_collector.progress import counting
+from tmdb_collector.vocab import Kind, State
 
 
 def _parse_years(
@@ -102,17 +101,13 @@ def network(
     options = NetworkOptions(year_from=years[0], year_to=years[1], **cuts)  # type: ignore[arg-type]
     out = out or data_dir / config.OUTPUT_DIR / config.NETWORK_DIR
     store = open_collection(data_dir)
-    if not store.counts().get("movie", {}).get("ok"):
+    counts = store.counts()
+    if not counts.get(Kind.MOVIE, {}).get(State.OK):
         raise ConfigError(f"no movies in {data_dir} yet: run 'tmdb-collector crawl movies' first")
-    with scratch_dir(out, "network") as scratch:
-        con = tables.connect(scratch / "tables.duckdb")
-        counts = store.counts()
-        total = sum(counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
-        with counting("documents", total, quiet) as advance:
-            tables.build(store, con, advance, only=options.tables)
-        step = None if quiet else (lambda name: click.echo(f"network: {name}", err=True))
-        summary = build_network(con, options, out, chosen, step)
-        con.close()
+    total = sum(counts.get(kind, {}).get(State.OK, 0) for kind in Kind)
+    reading = counting("documents", total, quiet)
+    step = None if quiet else (lambda name: click.echo(f"network: {name}", err=True))
+    summary = build_from_store(store, options, out, chosen, reading=reading, progress=step)
     communities = "not computed" if summary.communities is None else f"{summary.communities:,}"
     click.echo(
         f"network: {summary.nodes:,} people, {summary.edges:,} edges from {summary.movies:,} "

@@ -25,15 +25,19 @@ def parse_day(ctx: click.Context, param: click.Parameter, value: str | None) -> 
         raise click.BadParameter(f"{value!r} is not a date like 2026-11-25") from None
 
 
-def data_dir_option(about: str = "Where the store is") -> Callable[[F], F]:
-    """--data-dir, also $TMDB_DATA_DIR."""
+def data_dir_option(
+    about: str = "Where the store is",
+    default: str = config.DATA_DIR,
+    envvar: str | None = config.DATA_DIR_ENV,
+) -> Callable[[F], F]:
+    """--data-dir, also $TMDB_DATA_DIR (unless `envvar` is None: the demo's is its own)."""
     return click.option(
         "--data-dir",
-        envvar=config.DATA_DIR_ENV,
-        default=config.DATA_DIR,
+        envvar=envvar,
+        default=default,
         show_default=True,
         type=click.Path(file_okay=False, path_type=Path),
-        help=f"{about} (${config.DATA_DIR_ENV}).",
+        help=f"{about} (${envvar})." if envvar else f"{about}.",
     )
 
 

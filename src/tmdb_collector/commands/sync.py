@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import dataclasses
+import asyncio
 from datetime import UTC, date, datetime, time
 from pathlib import Path
 from typing import Any
@@ -11,23 +11,42 @@ import click
 from click.core import ParameterSource
 
 from tmdb_collector import config
-from tmdb_collector.client.protocol import parse_appends
-from tmdb_collector.commands.crawl import common_options, crawl_options, finish_crawl
+from tmdb_collector.commands.crawl import common_options, crawl_options, reporter, summarize
 from tmdb_collector.commands.options import parse_day
-from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl import sync as syncing
-from tmdb_collector.crawl.jobs import CrawlOptions
+from tmdb_collector.crawl.jobs import Plan
+from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.progress import emit
+from tmdb_collector.progress import Reporter, emit
+from tmdb_collector.vocab import Kind, RunOutcome
 
-DEFAULT_APPENDS = {"movie": config.MOVIE_APPENDS, "person": config.PERSON_APPENDS}
+
+class Report(syncing.SyncReport):
+    """Shows a sync as the crawl command shows a crawl, and works out its exit code: 130 when
+    interrupted, 1 when ids failed or a change list could not be read, else 0."""
+
+    def __init__(self, store: Store, shown: Reporter, json_lines: bool) -> None:
+        self.store, self.shown, self.json_lines = store, shown, json_lines
+        self.code = 0
+        self.interrupted = False
+
+    async def follow(self, tally: Tally) -> None:
+        await self.shown.follow(tally)
+
+    def crawled(self, tally: Tally, outcome: RunOutcome, plan: Plan) -> None:
+        self.interrupted = outcome is RunOutcome.INTERRUPTED
+        self.code = max(self.code, summarize(self.store, self.shown, tally, outcome, plan))
+
+    def synced(self, plan: syncing.SyncPlan, watermark: date) -> None:
+        _say(plan, watermark, self.json_lines)
+        self.code = max(self.code, 1 if plan.stopped else 0)
 
 
 @click.command()
 @click.option(
     "--only",
-    type=click.Choice(sorted(syncing.KINDS)),
+    type=click.Choice(sorted(kind.plural for kind in Kind)),
     help="Sync one kind.  [default: movies, and people when they were crawled]",
 )
 @click.option(
@@ -67,38 +86,29 @@ def sync(
     today, now = _today(until)
     options = crawl_options(appends=appends, **common)
     store = _open_collection(options.data_dir)
-    kinds = syncing.kinds_to_sync(store, only)
-    for kind in kinds:  # every refusal before any request or write
-        syncing.check_kind(store, kind, today)
-    jobs.check_access(options)
-    code = 0
-    for kind in kinds:
-        kind_options = _options_for(store, kind, options, appends if _explicit(ctx) else None)
-        plan = syncing.plan_sync(
-            store, kind, kind_options, today=today, reconcile=reconcile, now=now
-        )
-        result = finish_crawl(store, kind, kind_options, plan.as_plan(), refresh, json_lines, quiet)
-        outcome = "interrupted" if result == 130 else "stopped" if plan.stopped else "done"
-        watermark = syncing.settle(store, plan, outcome)
-        _say(plan, watermark, json_lines)
-        if result == 130:
-            return 130
-        code = max(code, result, 1 if plan.stopped else 0)
-    return code
+    report = Report(store, reporter(json_lines, quiet), json_lines)
+    work = syncing.sync(
+        store,
+        options,
+        today=today,
+        only=Kind.from_plural(only) if only else None,
+        reconcile=reconcile,
+        now=now,
+        refresh=refresh,
+        appends=appends if _explicit(ctx) else None,
+        report=report,
+    )
+    try:
+        asyncio.run(work)
+    except KeyboardInterrupt:
+        if not report.interrupted:
+            raise  # before any fetching: one line, as for any command
+        return 130  # the summary said so, and what was fetched is saved and settled
+    return report.code
 
 
 def _explicit(ctx: click.Context) -> bool:
     return ctx.get_parameter_source("appends") is not ParameterSource.DEFAULT
-
-
-def _options_for(
-    store: Store, kind: str, options: CrawlOptions, explicit: str | None
-) -> CrawlOptions:
-    """The options for one kind: the appends given, else those its crawl used."""
-    text = explicit if explicit is not None else store.get_meta(f"appends:{kind}")
-    return dataclasses.replace(
-        options, appends=parse_appends(DEFAULT_APPENDS[kind] if text is None else text)
-    )
 
 
 def _today(until: date | None) -> tuple[date, datetime]:
@@ -122,7 +132,7 @@ def _open_collection(data_dir: Path) -> Store:
 
 def _say(plan: syncing.SyncPlan, watermark: date, json_lines: bool) -> None:
     """Where the watermark went, and why it stopped short of today."""
-    plural = syncing.PLURAL[plan.kind]
+    plural = plan.kind.plural
     if json_lines:
         facts = {"kind": plan.kind, "watermark": watermark.isoformat()}
         emit(

@@ -3,30 +3,26 @@
 `/movie/changes` and `/person/changes` take a window of at most 14 days (longer: HTTP 422,
 code 20) and list 100 ids a page. A sync asks for one day per request: a day holds ~7,000
 ids on TMDb, so a wider window could pass the 500-page cap, and a day is the unit the
-watermark moves by. Pages go through the same governor, retries and backoff as documents.
+watermark moves by. Pages go through the same sender as documents: one governor, one retry
+policy; a 200 answer that is not a change list is retried like a truncated one.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
-from collections.abc import Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
 
 from tmdb_collector import config
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Answer, Credentials, Request, Verdict, backoff
-from tmdb_collector.errors import ChangeListError, CredentialsError
+from tmdb_collector.client.protocol import Answer, Credentials, Request, api_request, unexpected
+from tmdb_collector.client.sender import Sender
+from tmdb_collector.errors import ChangeListError
+from tmdb_collector.vocab import Kind
 
 MAX_PAGE = 500
 """TMDb's last page of any list (page 501 answers HTTP 400, code 22)."""
-
-MAX_429_PER_PAGE = 50
-"""429s one page may meet before they count against its tries (as for a document)."""
 
 
 # --- days and windows (pure) -------------------------------------------------------------------
@@ -56,9 +52,7 @@ def changes_request(
     if (end - start).days > config.SYNC_CHANGES_MAX_DAYS:  # TMDb would answer 422, code 20
         raise ValueError(f"a change window of {(end - start).days} days is over TMDb's limit")
     query = urlencode({"start_date": start.isoformat(), "end_date": end.isoformat(), "page": page})
-    safe = f"{api_url.rstrip('/')}/{kind}/changes?{query}"
-    key = credentials.key_query
-    return Request(f"{safe}&{key}" if key else safe, credentials.headers(), safe)
+    return api_request(api_url, f"{kind}/changes", query, credentials)
 
 
 @dataclass(frozen=True)
@@ -85,18 +79,18 @@ def parse_page(doc: dict[str, Any] | None) -> ChangePage | None:
 # --- reading (network) -------------------------------------------------------------------------
 
 
+def _change_page(answer: Answer, body: bytes) -> ChangePage | Answer:
+    return parse_page(answer.doc) or unexpected("a change list")
+
+
 @dataclass
 class ChangeReader:
-    """Reads whole change lists of days through a governor; `requests` counts what it sent."""
+    """Reads whole change lists of days through a sender; `requests` counts what it sent."""
 
-    client: TmdbClient
-    governor: Governor
-    max_attempts: int = config.RETRY_MAX_ATTEMPTS
-    rng: random.Random = field(default_factory=random.Random)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
+    sender: Sender
     requests: int = 0
 
-    async def read_day(self, kind: str, day: date) -> set[int]:
+    async def read_day(self, kind: Kind, day: date) -> set[int]:
         """Every id in `kind`'s change list of `day`, all pages; raises ChangeListError when a
         page cannot be read (the day is then not read at all)."""
         first = await self._page(kind, day, 1)
@@ -116,35 +110,22 @@ class ChangeReader:
             ids |= page.ids
         return ids
 
-    async def _page(self, kind: str, day: date, page: int) -> ChangePage:
-        request = changes_request(self.client.api_url, kind, day, page, self.client.credentials)
-        attempts = throttled = 0
-        while True:
-            started = await self.governor.acquire()
-            answer, _ = await self.client.send(request)
-            await self.governor.release(started, answer)
-            self.requests += 1
-            found = parse_page(answer.doc) if answer.verdict is Verdict.OK else None
-            if found is not None:
-                return found
-            self._stop_if_final(answer, kind, day)
-            if answer.reason == "http_429" and throttled < MAX_429_PER_PAGE:
-                throttled += 1
-                continue
-            attempts += 1
-            if attempts >= self.max_attempts:
-                why = "not a change list" if answer.verdict is Verdict.OK else answer.reason
-                raise ChangeListError(
-                    f"the {kind} change list of {day} could not be read ({why}, {attempts} tries)"
-                )
-            await self.sleep(backoff(attempts, self.rng))
-
-    @staticmethod
-    def _stop_if_final(answer: Answer, kind: str, day: date) -> None:
-        """Raise for answers that trying again cannot change."""
-        if answer.verdict is Verdict.FATAL:
-            raise CredentialsError(answer.message)
-        if answer.verdict in (Verdict.FAILED, Verdict.GONE):
+    async def _page(self, kind: Kind, day: date, page: int) -> ChangePage:
+        client = self.sender.client
+        request = changes_request(client.api_url, kind, day, page, client.credentials)
+        sent = await self.sender.send(request, _change_page, self._count)
+        if sent.value is not None:
+            return sent.value
+        answer = sent.answer
+        if sent.exhausted:
             raise ChangeListError(
-                f"the {kind} change list of {day} was refused ({answer.message or answer.reason})"
+                f"the {kind} change list of {day} could not be read ({answer.reason}, "
+                f"{sent.tries.attempts} tries)"
             )
+        # Refused (a 4xx, a 404): trying again cannot change that.
+        raise ChangeListError(
+            f"the {kind} change list of {day} was refused ({answer.message or answer.reason})"
+        )
+
+    def _count(self, answer: Answer) -> None:
+        self.requests += 1

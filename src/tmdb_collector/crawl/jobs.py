@@ -3,6 +3,16 @@
 A crawl has two steps: plan (make the ids to fetch known to the store, as pending) and run
 (fetch every pending id, then the failed ones once more). Re-running the same command after a
 crash or Ctrl-C plans nothing new twice and fetches only what is still pending or failed.
+
+Running is `async`: the caller owns the event loop (the command line's commands, or a
+notebook's), and chooses where the fetching happens by passing a runner: `crawl_here`, or a
+fleet's from `tmdb_collector.distributed`.
+
+    store = Store.open("tmdb-data")
+    options = CrawlOptions(Path("tmdb-data"), Credentials(token="..."))
+    plan = plan_movies(store, options, limit=100)
+    tally = Tally(Kind.MOVIE)
+    await run(store, tally, options)  # or: runner=distributed.runner(fleet)
 """
 
 from __future__ import annotations
@@ -10,7 +20,7 @@ from __future__ import annotations
 import asyncio
 import itertools
 import time
-from collections.abc import Iterable, Iterator
+from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -18,28 +28,33 @@ from typing import Any
 
 import orjson
 
-from tmdb_collector import config, ids
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Credentials
-from tmdb_collector.crawl.fleet import Fleet
-from tmdb_collector.crawl.scheduler import Crawl, Tally
+from tmdb_collector import ids
+from tmdb_collector.crawl.options import CrawlOptions, client_for, connect
+from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
 from tmdb_collector.crawl.store import Store
-from tmdb_collector.progress import Reporter
+from tmdb_collector.vocab import Kind, RunOutcome
 
+__all__ = [
+    "CrawlOptions",
+    "Plan",
+    "Runner",
+    "check_access",
+    "crawl_here",
+    "credited_people",
+    "plan_movies",
+    "plan_people",
+    "run",
+]
 
-@dataclass(frozen=True)
-class CrawlOptions:
-    """Where to fetch from, how fast, and where the collection lives."""
+Runner = Callable[[Store, Tally, CrawlOptions], Awaitable[None]]
+"""Fetches every pending, then failed, id of `tally.kind` into the store, counting into the
+tally: `crawl_here`, or a fleet's (`distributed.runner(fleet)`)."""
 
-    data_dir: Path
-    credentials: Credentials
-    api_url: str = config.API_URL
-    exports_url: str = config.EXPORTS_URL
-    rate: float = config.RATE
-    concurrency: int = config.RATE_MAX_IN_FLIGHT
-    appends: tuple[str, ...] = ()
-    local_addr: str | None = None
+Follow = Callable[[Tally], Coroutine[Any, Any, None]]
+"""Shows a running crawl's tally until cancelled (`progress.Reporter.follow`)."""
+
+Finished = Callable[[Tally, RunOutcome], None]
+"""Told how a crawl ended, done or interrupted (a summary, say)."""
 
 
 @dataclass
@@ -63,7 +78,7 @@ class Plan:
 
 
 def plan_from_file(
-    store: Store, kind: str, source: ids.IdSource, label: str, limit: int | None = None
+    store: Store, kind: Kind, source: ids.IdSource, label: str, limit: int | None = None
 ) -> Plan:
     """Make a file's ids (an export, or an ids file) pending; `limit` keeps the first N."""
     wanted: Iterable[int] = itertools.islice(source, limit) if limit else source
@@ -82,12 +97,12 @@ def plan_movies(
 ) -> Plan:
     """Movie ids from an ids file, or from TMDb's daily export (the newest, or `day`'s)."""
     if ids_file is not None:
-        return plan_from_file(store, "movie", ids.read_ids(ids_file), str(ids_file), limit)
+        return plan_from_file(store, Kind.MOVIE, ids.read_ids(ids_file), str(ids_file), limit)
     path, used = ids.download_export(
-        options.exports_url, "movie", options.data_dir / "exports", day, now or datetime.now(UTC)
+        options.exports_url, Kind.MOVIE, options.data_dir / "exports", day, now or datetime.now(UTC)
     )
-    plan = plan_from_file(store, "movie", ids.read_ids(path), path.name, limit)
-    store.set_meta("export_day:movie", used.isoformat())
+    plan = plan_from_file(store, Kind.MOVIE, ids.read_ids(path), path.name, limit)
+    store.set_meta(f"export_day:{Kind.MOVIE}", used.isoformat())
     return plan
 
 
@@ -102,103 +117,94 @@ def plan_people(
     """People in the stored movies' credits (default), or TMDb's whole person export."""
     if source == "export":
         path, used = ids.download_export(
-            options.exports_url, "person", options.data_dir / "exports", None, datetime.now(UTC)
+            options.exports_url, Kind.PERSON, options.data_dir / "exports", None, datetime.now(UTC)
         )
-        store.set_meta("export_day:person", used.isoformat())
-        return plan_from_file(store, "person", ids.read_ids(path), path.name, limit)
+        store.set_meta(f"export_day:{Kind.PERSON}", used.isoformat())
+        return plan_from_file(store, Kind.PERSON, ids.read_ids(path), path.name, limit)
     store.set_meta("people_from", "cast" if cast_only else "credits")  # the scope `sync` keeps
     people = credited_people(store, cast_only)
-    added = store.add("person", itertools.islice(people, limit) if limit else people)
+    added = store.add(Kind.PERSON, itertools.islice(people, limit) if limit else people)
     return Plan(
         "cast of the stored movies" if cast_only else "credits of the stored movies", added=added
     )
 
 
-def credited_people(store: Store, cast_only: bool = False) -> Iterator[int]:
-    """Person ids in the stored movies' cast (and crew), streamed; repeats are the store's to
-    drop."""
-    for _, body in store.documents("movie"):
-        credits = orjson.loads(body).get("credits") or {}
-        for row in credits.get("cast") or ():
-            yield row["id"]
-        if not cast_only:
-            for row in credits.get("crew") or ():
-                yield row["id"]
+def credited_people(
+    store: Store, cast_only: bool = False, movie_ids: Iterable[int] | None = None
+) -> Iterator[int]:
+    """Person ids in the cast (and crew) of the stored movies, or of those of `movie_ids`;
+    streamed, so repeats are the store's to drop. What `crawl people` takes, and what a
+    sync adds after its movies."""
+    if movie_ids is None:
+        docs: Iterable[dict[str, Any]] = (
+            orjson.loads(body) for _, body in store.documents(Kind.MOVIE)
+        )
+    else:
+        docs = (store.get(Kind.MOVIE, movie_id) or {} for movie_id in movie_ids)
+    parts = ("cast",) if cast_only else ("cast", "crew")
+    for doc in docs:
+        credits = doc.get("credits") or {}
+        for part in parts:
+            yield from (row["id"] for row in credits.get(part) or ())
 
 
-def run(
-    store: Store,
-    kind: str,
-    options: CrawlOptions,
-    reporter: Reporter,
-    refresh: bool = False,
-    fleet: Fleet | None = None,
-) -> tuple[Tally, str]:
-    """Fetch every pending (then failed) id of `kind`, in this process or on `fleet`; returns
-    the tally and how it ended: "done", or "interrupted" (Ctrl-C: what was fetched is saved).
-    Errors that stop a run (refused credentials, an unreachable API) are raised after saving
-    too."""
-    if refresh:
-        store.requeue(kind, None)
-    store.set_meta(f"appends:{kind}", ",".join(options.appends))  # `sync` fetches alike
-    tally = Tally(kind)
-    outcome = "stopped"
-    try:
-        asyncio.run(_run(store, tally, options, reporter, fleet))
-        outcome = "done"
-    except KeyboardInterrupt:
-        outcome = "interrupted"
-    finally:
-        save_run(store, tally, outcome)
-    return tally, outcome
+async def crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
+    """The runner that fetches in this process, through one client and one governor."""
+    async with connect(options) as sender:
+        fetcher = Fetcher(tally.kind, sender, options.appends)
+        await Crawl(store, fetcher, tally).run()
 
 
-async def _run(
+async def run(
     store: Store,
     tally: Tally,
     options: CrawlOptions,
-    reporter: Reporter,
-    fleet: Fleet | None = None,
+    runner: Runner = crawl_here,
+    *,
+    refresh: bool = False,
+    follow: Follow | None = None,
+    finished: Finished | None = None,
 ) -> None:
-    follower = asyncio.create_task(reporter.follow(tally))
+    """Fetch every pending (then failed) id of `tally.kind` with `runner`, counting into
+    `tally` (which `follow` shows meanwhile). The run is remembered for `status` however it
+    ends: done; interrupted (cancelled, as by Ctrl-C: what was fetched is saved and the
+    cancellation goes on); or stopped by an error (refused credentials, an unreachable API),
+    raised after saving. `finished` is told how it ended, when done or interrupted."""
+    if refresh:
+        store.requeue(tally.kind, None)
+    store.set_meta(f"appends:{tally.kind}", ",".join(options.appends))  # `sync` fetches alike
+    outcome = RunOutcome.STOPPED
     try:
-        if fleet is None:
-            await _crawl_here(store, tally, options)
-        else:
-            from tmdb_collector import distributed  # Dask, an optional extra: only when asked
-
-            settings = distributed.worker_settings(tally.kind, options, fleet)
-            await distributed.crawl(store, tally, settings, fleet)
+        await _following(runner(store, tally, options), tally, follow)
+        outcome = RunOutcome.DONE
+    except (asyncio.CancelledError, KeyboardInterrupt):  # Ctrl-C: once, or twice
+        outcome = RunOutcome.INTERRUPTED
+        raise
     finally:
-        follower.cancel()
-        await asyncio.gather(follower, return_exceptions=True)
+        save_run(store, tally, outcome)
+        if finished is not None and outcome is not RunOutcome.STOPPED:
+            finished(tally, outcome)
 
 
-async def _crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
-    async with TmdbClient(
-        options.api_url,
-        options.credentials,
-        connections=options.concurrency,
-        local_addr=options.local_addr,
-    ) as client:
-        governor = Governor(options.rate, options.concurrency)
-        await Crawl(store, tally.kind, client, governor, options.appends, tally=tally).run()
+async def _following(work: Awaitable[None], tally: Tally, follow: Follow | None) -> None:
+    """Await `work` while `follow` shows the tally; the display ends with it."""
+    follower = asyncio.create_task(follow(tally)) if follow else None
+    try:
+        await work
+    finally:
+        if follower is not None:
+            follower.cancel()
+            await asyncio.gather(follower, return_exceptions=True)
 
 
-def check_access(options: CrawlOptions) -> None:
+async def check_access(options: CrawlOptions) -> None:
     """One request to TMDb before anything is written: refused credentials (exit 2) or an
     unreachable API stop the command while the store is still as it was."""
-
-    async def check() -> None:
-        async with TmdbClient(
-            options.api_url, options.credentials, connections=1, local_addr=options.local_addr
-        ) as client:
-            await client.check()
-
-    asyncio.run(check())
+    async with client_for(options, connections=1) as client:
+        await client.check()
 
 
-def save_run(store: Store, tally: Tally, outcome: str) -> None:
+def save_run(store: Store, tally: Tally, outcome: RunOutcome) -> None:
     """Remember the last run of a kind, for `status`."""
     facts = {**tally.as_dict(), "outcome": outcome, "finished": time.time()}
     store.set_meta(f"last_run:{tally.kind}", orjson.dumps(facts).decode())

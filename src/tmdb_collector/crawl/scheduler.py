@@ -1,37 +1,42 @@
 """The crawl loop: every pending id of a kind fetched once, its outcome committed in batches.
 
 Ids are read from the store in pages (never all at once), handed to at most
-`governor.max_in_flight` workers through a small queue, fetched with retries, and recorded by
-batch: every `BATCH_SIZE` outcomes or `BATCH_SECONDS`, whichever comes first. Ids that end
-`failed` get one more pass at the end of the run. A crash loses at most the batch not yet
+`governor.max_in_flight` workers through a small queue, fetched through the one `Sender`
+(governor and retry policy), and recorded by batch: every `BATCH_SIZE` outcomes or
+`BATCH_SECONDS`, whichever comes first. Ids that end `failed` get one more pass at the end of
+the run (`PASSES`, which a fleet's run follows too). A crash loses at most the batch not yet
 written; cancelling (Ctrl-C) writes it first.
 """
 
 from __future__ import annotations
 
 import asyncio
-import random
 import time
 from collections import Counter
-from collections.abc import Awaitable, Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tmdb_collector import config
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
-from tmdb_collector.client.protocol import Verdict, backoff
+from tmdb_collector.client.protocol import Answer, Verdict, detail_request
+from tmdb_collector.client.sender import Sender
 from tmdb_collector.crawl.store import Outcome, Store
-from tmdb_collector.errors import CredentialsError
+from tmdb_collector.vocab import Kind, State
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
-MAX_429_PER_ID = 50  # 429s one id may meet before they count against its tries
+
+PASSES = ((State.PENDING,), (State.FAILED,))
+"""A run's passes over the store: every pending id, then each failed one (in this run or an
+earlier one) once more."""
+
+STATE_OF = {Verdict.OK: State.OK, Verdict.GONE: State.GONE, Verdict.FAILED: State.FAILED}
+"""The state a request's final verdict leaves its id in."""
 
 
 @dataclass
 class Tally:
     """What a crawl has done so far; progress displays read it while the crawl runs."""
 
-    kind: str
+    kind: Kind
     total: int = 0  # ids this run set out to fetch
     ok: int = 0
     gone: int = 0
@@ -69,9 +74,9 @@ class Tally:
         if outcome.id in self.failed_now:
             self.failed_now.discard(outcome.id)
             self.failed -= 1
-        if outcome.status == "ok":
+        if outcome.status == State.OK:
             self.ok += 1
-        elif outcome.status == "gone":
+        elif outcome.status == State.GONE:
             self.gone += 1
         else:
             self.failed += 1
@@ -101,40 +106,29 @@ class Tally:
         }
 
 
+def passes(store: Store, tally: Tally) -> tuple[tuple[State, ...], ...]:
+    """The passes a run makes, in order (PASSES); the ids they will try are counted into
+    `tally.total` first, for the progress display."""
+    counts = store.counts().get(tally.kind, {})
+    tally.total = sum(counts.get(state, 0) for state in (State.PENDING, State.FAILED))
+    return PASSES
+
+
 @dataclass
 class Crawl:
     """One kind's crawl over a store; `run` fetches everything pending, then retries failed."""
 
     store: Store
-    kind: str
-    client: TmdbClient
-    governor: Governor
-    appends: tuple[str, ...] = ()
+    fetcher: Fetcher
+    tally: Tally
     batch_size: int = config.BATCH_SIZE
     batch_seconds: float = config.BATCH_SECONDS
-    max_attempts: int = config.RETRY_MAX_ATTEMPTS
-    rng: random.Random = field(default_factory=random.Random)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
-    tally: Tally = field(default_factory=lambda: Tally(""))
     _batch: list[Outcome] = field(default_factory=list, init=False)
 
-    def __post_init__(self) -> None:
-        self.tally.kind = self.kind
-        self.fetcher = Fetcher(
-            self.kind,
-            self.client,
-            self.governor,
-            self.appends,
-            self.max_attempts,
-            self.rng,
-            self.sleep,
-        )
-
     async def run(self) -> Tally:
-        counts = self.store.counts().get(self.kind, {})
-        self.tally.total = counts.get("pending", 0) + counts.get("failed", 0)
         try:
-            for states in (("pending",), ("failed",)):
+            for states in passes(self.store, self.tally):
+                self.flush()  # the failed pass reads the store: this run's failures too
                 await self._pass(states)
         finally:
             self.flush()  # also on Ctrl-C (cancellation) and on a fatal answer
@@ -146,8 +140,8 @@ class Crawl:
             self.store.record(self._batch)
             self._batch = []
 
-    async def _pass(self, states: tuple[str, ...]) -> None:
-        workers = self.governor.max_in_flight
+    async def _pass(self, states: tuple[State, ...]) -> None:
+        workers = self.fetcher.sender.governor.max_in_flight
         queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=4 * workers)
         tasks = [asyncio.create_task(self._produce(queue, states, workers))]
         tasks += [asyncio.create_task(self._work(queue)) for _ in range(workers)]
@@ -160,10 +154,10 @@ class Crawl:
             await asyncio.gather(*tasks, flusher, return_exceptions=True)
 
     async def _produce(
-        self, queue: asyncio.Queue[int | None], states: tuple[str, ...], workers: int
+        self, queue: asyncio.Queue[int | None], states: tuple[State, ...], workers: int
     ) -> None:
         after = -1
-        while page := self.store.todo(self.kind, states, after):
+        while page := self.store.todo(self.fetcher.kind, states, after):
             for id_ in page:
                 await queue.put(id_)
             after = page[-1]
@@ -186,17 +180,13 @@ class Crawl:
 
 @dataclass
 class Fetcher:
-    """Fetches ids of one kind to their final outcomes, with retries, through one governor;
-    the crawl over a store uses one, and so does each worker of a fleet (which has no store:
-    its driver records what it returns)."""
+    """Fetches ids of one kind to their final outcomes through one sender (its governor and
+    retry policy); the crawl over a store uses one, and so does each worker of a fleet (which
+    has no store: its driver records what it returns)."""
 
-    kind: str
-    client: TmdbClient
-    governor: Governor
+    kind: Kind
+    sender: Sender
     appends: tuple[str, ...] = ()
-    max_attempts: int = config.RETRY_MAX_ATTEMPTS
-    rng: random.Random = field(default_factory=random.Random)
-    sleep: Callable[[float], Awaitable[None]] = asyncio.sleep
     stopping: bool = False  # set from another thread: fetch_all takes no more ids
     _unreachable: int = field(default=0, init=False)
 
@@ -214,51 +204,39 @@ class Fetcher:
                 tally.count(outcome)
                 outcomes.append(outcome)
 
-        await asyncio.gather(*(work() for _ in range(self.governor.max_in_flight)))
+        await asyncio.gather(*(work() for _ in range(self.sender.governor.max_in_flight)))
         return outcomes
 
     async def fetch(self, id_: int, tally: Tally) -> Outcome:
-        """One id, retried up to max_attempts times, to a final outcome.
+        """One id to its final outcome, retried as the sender's policy says; every answer is
+        counted into `tally`."""
+        client = self.sender.client
+        request = detail_request(client.api_url, self.kind, id_, self.appends, client.credentials)
+        sent = await self.sender.send(request, _body, lambda answer: self._count(answer, tally))
+        answer = sent.answer
+        return Outcome(
+            self.kind, id_, STATE_OF[sent.verdict], answer.reason, answer.status, sent.value
+        )
 
-        A 429 is about our pace, not about the id: it does not use up the id's tries (the
-        governor pauses everyone instead), up to MAX_429_PER_ID so nothing loops forever.
-        """
-        attempts = throttled = 0
-        while True:
-            started = await self.governor.acquire()
-            answer, body = await self.client.fetch(self.kind, id_, self.appends)
-            await self.governor.release(started, answer)
-            tally.requests += 1
-            self._check_reachable(answer.reason)
-            if answer.verdict is Verdict.OK:
-                return Outcome(self.kind, id_, "ok", "ok", 200, body)
-            if answer.verdict is Verdict.GONE:
-                return Outcome(self.kind, id_, "gone", "gone", 404)
-            if answer.verdict is Verdict.FATAL:
-                raise CredentialsError(answer.message)
-            if answer.verdict is Verdict.FAILED:
-                return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
+    def _count(self, answer: Answer, tally: Tally) -> None:
+        tally.requests += 1
+        self._check_reachable(answer)
+        if answer.verdict is Verdict.RETRY:
             tally.retries += 1
             tally.reasons[answer.reason] += 1
-            tally.throttled += answer.reason == "http_429"
-            if answer.reason == "http_429" and throttled < MAX_429_PER_ID:
-                throttled += 1
-                continue
-            attempts += 1
-            if attempts >= self.max_attempts:
-                return Outcome(self.kind, id_, "failed", answer.reason, _status(answer.reason))
-            await self.sleep(backoff(attempts, self.rng))
+            tally.throttled += answer.rate_limited
 
-    def _check_reachable(self, reason: str) -> None:
-        if reason != "unreachable":
+    def _check_reachable(self, answer: Answer) -> None:
+        if not answer.unreachable:
             self._unreachable = -1 if self._unreachable >= 0 else self._unreachable
             return
         if self._unreachable < 0:
             return  # the API answered before: an outage now is retried, not fatal
         self._unreachable += 1
         if self._unreachable >= UNREACHABLE_STREAK:
-            raise self.client.unreachable()
+            raise self.sender.client.unreachable()
 
 
-def _status(reason: str) -> int | None:
-    return int(reason[5:]) if reason.startswith("http_") else None
+def _body(answer: Answer, body: bytes) -> bytes:
+    """A document is kept as the bytes TMDb sent (classify has checked they are JSON)."""
+    return body

@@ -10,14 +10,16 @@ import orjson
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.sync import last_sync_key, watermark_key
 from tmdb_collector.progress import worker_lines
+from tmdb_collector.vocab import Kind
 
 
 def describe(store: Store) -> dict[str, Any]:
     """Per kind: ids by state, failed ids by last cause, the export used, the last run."""
     kinds: dict[str, Any] = {}
-    for kind, counts in sorted(store.counts().items()):
+    for name, counts in sorted(store.counts().items()):
+        kind = Kind(name)
         last_run = store.get_meta(f"last_run:{kind}")
-        kinds[kind] = {
+        kinds[name] = {  # the plain name: orjson writes no str subclass (a Kind) as a key
             "ids": sum(counts.values()),
             "states": counts,
             "failed_by_cause": store.failures(kind),
@@ -28,7 +30,7 @@ def describe(store: Store) -> dict[str, Any]:
     return {"store": str(store.path), "kinds": kinds}
 
 
-def _sync_facts(store: Store, kind: str) -> dict[str, Any]:
+def _sync_facts(store: Store, kind: Kind) -> dict[str, Any]:
     """The kind's sync watermark (the last day whose changes it holds) and its last sync."""
     last_sync = store.get_meta(last_sync_key(kind))
     return {

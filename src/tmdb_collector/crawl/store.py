@@ -29,8 +29,9 @@ import zstandard
 
 from tmdb_collector import config
 from tmdb_collector.errors import ConfigError
+from tmdb_collector.vocab import Kind, State
 
-STATES = ("pending", "ok", "gone", "failed")
+STATES = tuple(State)
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS records (
@@ -56,9 +57,9 @@ CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 class Outcome:
     """What a fetch ended in, ready to be recorded."""
 
-    kind: str
+    kind: Kind
     id: int
-    status: str  # ok | gone | failed
+    status: State  # ok | gone | failed
     reason: str
     http_status: int | None = None
     body: bytes | None = None  # the raw JSON, for ok
@@ -104,7 +105,7 @@ class Store:
 
     # --- moving between states ---
 
-    def add(self, kind: str, ids: Iterable[int], chunk: int = 10_000) -> int:
+    def add(self, kind: Kind, ids: Iterable[int], chunk: int = 10_000) -> int:
         """Make `ids` known as pending (ids already known keep their state); returns how many
         were new. Streams: `ids` may be a generator over an export of millions of lines."""
         added = 0
@@ -127,7 +128,7 @@ class Store:
         now = time.time()
         ok, other = [], []
         for o in outcomes:
-            if o.status == "ok":
+            if o.status == State.OK:
                 assert o.body is not None
                 digest = hashlib.sha256(o.body).hexdigest()
                 ok.append((o.kind, o.id, o.http_status, now, digest, self._pack.compress(o.body)))
@@ -155,7 +156,7 @@ class Store:
                 other,
             )
 
-    def requeue(self, kind: str, ids: Iterable[int] | None = None) -> int:
+    def requeue(self, kind: Kind, ids: Iterable[int] | None = None) -> int:
         """Mark ids (all of the kind when None) pending again, to be fetched anew."""
         with self._transaction():
             if ids is None:
@@ -169,7 +170,7 @@ class Store:
             )
             return self.db.total_changes - before
 
-    def mark_gone(self, kind: str, ids: Iterable[int], reason: str) -> int:
+    def mark_gone(self, kind: Kind, ids: Iterable[int], reason: str) -> int:
         """Move ids that are ok or failed to gone without asking TMDb (the export no longer
         lists them); returns how many moved. Pending ids are left to their fetch, and the
         last good document is kept, as a 404 keeps it."""
@@ -185,7 +186,11 @@ class Store:
     # --- reading ---
 
     def todo(
-        self, kind: str, states: tuple[str, ...] = ("pending",), after: int = -1, limit: int = 1000
+        self,
+        kind: Kind,
+        states: tuple[State, ...] = (State.PENDING,),
+        after: int = -1,
+        limit: int = 1000,
     ) -> list[int]:
         """Ids in `states`, ascending, after `after`: page through with the last id seen."""
         marks = ",".join("?" * len(states))
@@ -202,10 +207,11 @@ class Store:
         for kind, status, n in self.db.execute(
             "SELECT kind, status, count(*) FROM records GROUP BY kind, status"
         ):
-            found.setdefault(kind, dict.fromkeys(STATES, 0))[status] = n
+            # Plain strings as keys: orjson writes no str subclass (a State) as a key.
+            found.setdefault(kind, dict.fromkeys(map(str, STATES), 0))[status] = n
         return found
 
-    def failures(self, kind: str) -> dict[str, int]:
+    def failures(self, kind: Kind) -> dict[str, int]:
         """Failed ids of a kind, by their last failure class."""
         rows = self.db.execute(
             "SELECT reason, count(*) FROM records WHERE kind=? AND status='failed' GROUP BY 1",
@@ -213,27 +219,27 @@ class Store:
         )
         return dict(rows.fetchall())
 
-    def first_fetched(self, kind: str) -> float | None:
+    def first_fetched(self, kind: Kind) -> float | None:
         """When the oldest stored document of a kind was fetched (Unix time), or None."""
         row = self.db.execute(
             "SELECT min(fetched_at) FROM records WHERE kind = ?", (kind,)
         ).fetchone()
         return None if row[0] is None else float(row[0])
 
-    def get(self, kind: str, id_: int) -> dict[str, Any] | None:
+    def get(self, kind: Kind, id_: int) -> dict[str, Any] | None:
         """The stored document of an id, or None."""
         row = self.db.execute(
             "SELECT doc FROM records WHERE kind=? AND id=? AND doc IS NOT NULL", (kind, id_)
         ).fetchone()
         return None if row is None else dict(orjson.loads(self._unpack.decompress(row[0])))
 
-    def documents(self, kind: str, batch: int = 500) -> Iterator[tuple[int, bytes]]:
+    def documents(self, kind: Kind, batch: int = 500) -> Iterator[tuple[int, bytes]]:
         """Every ok document of a kind as (id, raw JSON), in id order, in bounded memory."""
         for id_, _, doc in self.documents_with_time(kind, batch):
             yield id_, doc
 
     def documents_with_time(
-        self, kind: str, batch: int = 500
+        self, kind: Kind, batch: int = 500
     ) -> Iterator[tuple[int, float | None, bytes]]:
         """Every ok document of a kind as (id, fetched_at, raw JSON), in id order."""
         after = -1

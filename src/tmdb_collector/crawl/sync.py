@@ -15,6 +15,8 @@ are not in the export). A sync has three steps, like a crawl's plan and run:
    `crawl people` would); then move the watermark to the last day through which every listed
    id is ok or gone. A crash, Ctrl-C or failure leaves it where a rerun redoes the work.
 
+`sync` does the three for every kind, in order; a notebook awaits it as the command does.
+
 Scope follows the crawl: ids new to the store are taken only when the crawl took the whole
 export of the kind (meta `export_day:{kind}`); otherwise (people from movie credits, movies
 from an ids file) only ids the store already holds are fetched again.
@@ -23,6 +25,7 @@ from an ids file) only ids the store already holds are fetched again.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,23 +35,27 @@ from typing import Any
 import orjson
 
 from tmdb_collector import config, ids
-from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
+from tmdb_collector.client.protocol import parse_appends
+from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.changes import ChangeReader, days_from
-from tmdb_collector.crawl.jobs import CrawlOptions, Plan
+from tmdb_collector.crawl.jobs import Plan, Runner, crawl_here
+from tmdb_collector.crawl.options import CrawlOptions, connect
+from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
 from tmdb_collector.errors import ChangeListError, ConfigError
+from tmdb_collector.vocab import Kind, RunOutcome
 
-KINDS = {"movies": "movie", "people": "person"}
-PLURAL = {kind: plural for plural, kind in KINDS.items()}
+DEFAULT_APPENDS = {Kind.MOVIE: config.MOVIE_APPENDS, Kind.PERSON: config.PERSON_APPENDS}
+"""A kind's appends when neither --append nor its crawl said (a store from before they were
+remembered)."""
 
 
-def watermark_key(kind: str) -> str:
+def watermark_key(kind: Kind) -> str:
     return f"sync_day:{kind}"
 
 
-def last_sync_key(kind: str) -> str:
+def last_sync_key(kind: Kind) -> str:
     return f"last_sync:{kind}"
 
 
@@ -80,15 +87,15 @@ def advance(watermark: date, days: Sequence[date], settled: Callable[[date], boo
 # --- where a sync starts, and what it covers -----------------------------------------------------
 
 
-def kinds_to_sync(store: Store, only: str | None) -> list[str]:
-    """`only`'s kind, or every kind that was crawled (movies when none was: `check_kind`
-    then says so)."""
+def kinds_to_sync(store: Store, only: Kind | None) -> list[Kind]:
+    """`only`, or every kind that was crawled (movies when none was: `check_kind` then says
+    so)."""
     if only is not None:
-        return [KINDS[only]]
-    return [kind for kind in ("movie", "person") if was_crawled(store, kind)] or ["movie"]
+        return [only]
+    return [kind for kind in Kind if was_crawled(store, kind)] or [Kind.MOVIE]
 
 
-def start_day(store: Store, kind: str) -> date | None:
+def start_day(store: Store, kind: Kind) -> date | None:
     """The watermark; None when the kind was never crawled. Before the first sync, the
     earliest day the crawl's data can date from: its export's day, the movie export's for
     people taken from movie credits, the day its oldest document was fetched (a crawl from
@@ -97,36 +104,36 @@ def start_day(store: Store, kind: str) -> date | None:
         return date.fromisoformat(value)
     if not was_crawled(store, kind):
         return None
-    keys = [f"export_day:{kind}"] + (["export_day:movie"] if kind == "person" else [])
+    keys = [f"export_day:{kind}"] + ([f"export_day:{Kind.MOVIE}"] if kind == Kind.PERSON else [])
     days = [date.fromisoformat(day) for key in keys if (day := store.get_meta(key))]
     if (first := store.first_fetched(kind)) is not None:
         days.append(datetime.fromtimestamp(first, UTC).date())
     return min(days) if days else None
 
 
-def was_crawled(store: Store, kind: str) -> bool:
+def was_crawled(store: Store, kind: Kind) -> bool:
     """True when the store holds ids of the kind, or its crawl took the kind's export."""
     return bool(store.todo(kind, STATES, limit=1)) or takes_whole_export(store, kind)
 
 
-def check_kind(store: Store, kind: str, today: date) -> date:
+def check_kind(store: Store, kind: Kind, today: date) -> date:
     """Where `kind`'s sync starts; ConfigError (before anything is written) when it was never
     crawled, or when its watermark is after `today`."""
     start = start_day(store, kind)
     if start is None:
         raise ConfigError(
-            f"no {PLURAL[kind]} to sync in {store.path.parent}: crawl them first "
-            f"('tmdb-collector crawl {PLURAL[kind]}')"
+            f"no {kind.plural} to sync in {store.path.parent}: crawl them first "
+            f"('tmdb-collector crawl {kind.plural}')"
         )
     if start > today:
         raise ConfigError(
-            f"the {PLURAL[kind]} are synced through {start}, after today ({today}, UTC): "
+            f"the {kind.plural} are synced through {start}, after today ({today}, UTC): "
             "check this machine's clock, or --until"
         )
     return start
 
 
-def takes_whole_export(store: Store, kind: str) -> bool:
+def takes_whole_export(store: Store, kind: Kind) -> bool:
     """True when the crawl took every id of the kind's export, so new ids belong too."""
     return store.get_meta(f"export_day:{kind}") is not None
 
@@ -134,7 +141,7 @@ def takes_whole_export(store: Store, kind: str) -> bool:
 def credited_scope(store: Store) -> str | None:
     """'credits' or 'cast' when the people are those of the stored movies' credits; None when
     people were not crawled, or were crawled from the whole person export."""
-    if takes_whole_export(store, "person") or not was_crawled(store, "person"):
+    if takes_whole_export(store, Kind.PERSON) or not was_crawled(store, Kind.PERSON):
         return None
     return store.get_meta("people_from") or "credits"
 
@@ -146,7 +153,7 @@ def credited_scope(store: Store) -> str | None:
 class SyncPlan:
     """What a sync's first step did for one kind: for the summary, `settle` and `status`."""
 
-    kind: str
+    kind: Kind
     watermark: date  # when the sync began
     today: date
     days: list[date] = field(default_factory=list)  # days whose change lists were read whole
@@ -155,6 +162,7 @@ class SyncPlan:
     listing: Listing = field(default_factory=Listing)
     reconciled: dict[str, Any] | None = None
     credited: int = 0  # people new to the store named in the synced movies' credits
+    synced_through: date | None = None  # the watermark once settled
 
     def as_plan(self) -> Plan:
         """The plan's facts in the shape a crawl's summary shows."""
@@ -173,7 +181,7 @@ class SyncPlan:
         source = f"{self.kind} change lists"
         return Plan(source, lines=listed, added=len(self.listing.new), facts=facts)
 
-    def as_dict(self, watermark: date, outcome: str) -> dict[str, Any]:
+    def as_dict(self, watermark: date, outcome: RunOutcome) -> dict[str, Any]:
         """What `status` shows of the last sync: kept in meta `last_sync:{kind}`."""
         return {
             "finished": time.time(),
@@ -191,9 +199,9 @@ class SyncPlan:
         }
 
 
-def plan_sync(
+async def plan_sync(
     store: Store,
-    kind: str,
+    kind: Kind,
     options: CrawlOptions,
     *,
     today: date,
@@ -210,7 +218,7 @@ def plan_sync(
         # An export older than the first day read (a reconcile before 08:00 UTC) misses ids
         # born since, and has just marked them gone: the lists from its day name them again.
         days = days_from(min(days[0], date.fromisoformat(plan.reconciled["day"])), today)
-    asyncio.run(_read_days(store, log, plan, options, days))
+    await _read_days(store, log, plan, options, days)
     return plan
 
 
@@ -240,13 +248,8 @@ async def _read_days(
     store: Store, log: ChangeLog, plan: SyncPlan, options: CrawlOptions, days: list[date]
 ) -> None:
     whole_export = takes_whole_export(store, plan.kind)
-    async with TmdbClient(
-        options.api_url,
-        options.credentials,
-        connections=options.concurrency,
-        local_addr=options.local_addr,
-    ) as client:
-        reader = ChangeReader(client, Governor(options.rate, options.concurrency))
+    async with connect(options) as sender:
+        reader = ChangeReader(sender)
         try:
             for day in days:  # in order: a day that cannot be read holds back the later ones
                 try:
@@ -263,13 +266,15 @@ async def _read_days(
 # --- settle --------------------------------------------------------------------------------------
 
 
-def settle(store: Store, plan: SyncPlan, outcome: str) -> date:
+def settle(store: Store, plan: SyncPlan, outcome: RunOutcome) -> date:
     """After the run: add newly credited people (after movies), move the watermark past every
     settled day, remember the sync for `status`. Returns the new watermark."""
     log = ChangeLog(store)
-    if plan.kind == "movie" and (scope := credited_scope(store)):
-        plan.credited = add_credited_people(store, log.listed_ok("movie"), scope == "cast")
+    if plan.kind == Kind.MOVIE and (scope := credited_scope(store)):
+        synced = log.listed_ok(Kind.MOVIE)
+        plan.credited = store.add(Kind.PERSON, jobs.credited_people(store, scope == "cast", synced))
     watermark = advance(plan.watermark, plan.days, lambda day: log.settled(plan.kind, day))
+    plan.synced_through = watermark
     store.set_meta(watermark_key(plan.kind), watermark.isoformat())
     log.tidy(plan.kind, watermark, plan.today)
     facts = plan.as_dict(watermark, outcome)
@@ -277,17 +282,88 @@ def settle(store: Store, plan: SyncPlan, outcome: str) -> date:
     return watermark
 
 
-def add_credited_people(store: Store, movie_ids: list[int], cast_only: bool) -> int:
-    """Make the people credited by these movies known (pending when new): the people a
-    `crawl people` from credits would take. Returns how many were new."""
+# --- the whole sync ------------------------------------------------------------------------------
 
-    def credited() -> Any:
-        for movie_id in movie_ids:
-            credits = (store.get("movie", movie_id) or {}).get("credits") or {}
-            for part in ("cast",) if cast_only else ("cast", "crew"):
-                yield from (row["id"] for row in credits.get(part) or ())
 
-    return store.add("person", credited())
+class SyncReport:
+    """What `sync` tells its caller as it goes; by default nothing (the caller reads what it
+    returns). The command line shows progress and summaries through one of these."""
+
+    async def follow(self, tally: Tally) -> None:
+        """Show a kind's fetching while it runs, until cancelled."""
+
+    def crawled(self, tally: Tally, outcome: RunOutcome, plan: Plan) -> None:
+        """A kind's fetching ended, done or interrupted; `plan` says what the lists held."""
+
+    def synced(self, plan: SyncPlan, watermark: date) -> None:
+        """A kind is settled: its watermark is now `watermark`."""
+
+
+async def sync(
+    store: Store,
+    options: CrawlOptions,
+    *,
+    today: date,
+    only: Kind | None = None,
+    reconcile: bool = False,
+    now: datetime | None = None,
+    refresh: bool = False,
+    appends: str | None = None,
+    runner: Runner = crawl_here,
+    report: SyncReport | None = None,
+) -> list[SyncPlan]:
+    """Bring every crawled kind (or `only`) up to date through `today`: read its change lists,
+    fetch what changed, settle its watermark. Refusals (a kind never crawled, a watermark
+    after today) and the access check come before any other request or write. `appends`
+    (with `only`) replaces those the kind's crawl used. Cancelled (Ctrl-C), the kind being
+    fetched is settled as far as it got before the cancellation goes on."""
+    report = report or SyncReport()
+    kinds = kinds_to_sync(store, only)
+    for kind in kinds:
+        check_kind(store, kind, today)
+    await jobs.check_access(options)
+    plans = []
+    for kind in kinds:
+        kind_options = options_for(store, kind, options, appends)
+        plan = await plan_sync(store, kind, kind_options, today=today, reconcile=reconcile, now=now)
+        await _fetch_and_settle(store, plan, kind_options, runner, refresh, report)
+        plans.append(plan)
+    return plans
+
+
+def options_for(
+    store: Store, kind: Kind, options: CrawlOptions, appends: str | None
+) -> CrawlOptions:
+    """The options for one kind: the appends given, else those its crawl used."""
+    text = appends if appends is not None else store.get_meta(f"appends:{kind}")
+    chosen = parse_appends(DEFAULT_APPENDS[kind] if text is None else text)
+    return dataclasses.replace(options, appends=chosen)
+
+
+async def _fetch_and_settle(
+    store: Store,
+    plan: SyncPlan,
+    options: CrawlOptions,
+    runner: Runner,
+    refresh: bool,
+    report: SyncReport,
+) -> None:
+    """Fetch what the plan requeued, then settle; interrupted, settle what was fetched (it
+    counts) before the cancellation goes on."""
+    tally = Tally(plan.kind)
+
+    def crawled(counted: Tally, outcome: RunOutcome) -> None:
+        report.crawled(counted, outcome, plan.as_plan())
+
+    try:
+        await jobs.run(
+            store, tally, options, runner, refresh=refresh, follow=report.follow, finished=crawled
+        )
+    except asyncio.CancelledError:
+        report.synced(plan, settle(store, plan, RunOutcome.INTERRUPTED))
+        raise
+    outcome = RunOutcome.STOPPED if plan.stopped else RunOutcome.DONE
+    report.synced(plan, settle(store, plan, outcome))
 
 
 def _reconciled_text(facts: dict[str, Any]) -> str:

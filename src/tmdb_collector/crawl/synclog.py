@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from datetime import date
 
 from tmdb_collector.crawl.store import STATES, Store
+from tmdb_collector.vocab import Kind, State
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS sync_changes (
@@ -51,7 +52,7 @@ class ChangeLog:
         self.db = store.db
         self.db.executescript(SCHEMA)
 
-    def tidy(self, kind: str, watermark: date, today: date) -> None:
+    def tidy(self, kind: Kind, watermark: date, today: date) -> None:
         """Forget rows the watermark has passed, and rows of days that were still in progress
         when listed on an earlier day than `today`."""
         with self.store.transaction():
@@ -62,7 +63,7 @@ class ChangeLog:
             )
 
     def note(
-        self, kind: str, day: date, ids: set[int], today: date, whole_export: bool, into: Listing
+        self, kind: Kind, day: date, ids: set[int], today: date, whole_export: bool, into: Listing
     ) -> None:
         """Requeue the ids of `day`'s list that belong to the collection (all of them when the
         crawl took the whole export, else those the store holds), then list them."""
@@ -71,7 +72,7 @@ class ChangeLog:
         into.out_of_scope |= ids - wanted
         listed = self._listed(kind, day) & wanted
         fresh = sorted(wanted - listed)
-        into.already |= self.known(kind, listed, ("ok", "gone"))
+        into.already |= self.known(kind, listed, (State.OK, State.GONE))
         into.to_fetch |= set(fresh)
         into.new |= set(fresh) - known
         self.store.requeue(kind, fresh)  # first: a row must mean "requeued since listed"
@@ -81,7 +82,7 @@ class ChangeLog:
                 ((kind, day.isoformat(), i, today.isoformat()) for i in fresh),
             )
 
-    def settled(self, kind: str, day: date) -> bool:
+    def settled(self, kind: Kind, day: date) -> bool:
         """True when every id listed for `day` is ok or gone."""
         row = self.db.execute(
             "SELECT 1 FROM sync_changes c JOIN records r ON r.kind = c.kind AND r.id = c.id "
@@ -90,7 +91,7 @@ class ChangeLog:
         ).fetchone()
         return row is None
 
-    def listed_ok(self, kind: str) -> list[int]:
+    def listed_ok(self, kind: Kind) -> list[int]:
         """Ids listed (on any day not yet passed) that are ok now."""
         rows = self.db.execute(
             "SELECT DISTINCT c.id FROM sync_changes c JOIN records r "
@@ -99,14 +100,14 @@ class ChangeLog:
         )
         return [row[0] for row in rows]
 
-    def forget(self, kind: str, ids: Iterable[int]) -> None:
+    def forget(self, kind: Kind, ids: Iterable[int]) -> None:
         """Drop the rows of these ids, so that the next list naming them requeues them."""
         with self.store.transaction():
             self.db.executemany(
                 "DELETE FROM sync_changes WHERE kind = ? AND id = ?", ((kind, i) for i in ids)
             )
 
-    def known(self, kind: str, ids: Iterable[int], states: tuple[str, ...] = STATES) -> set[int]:
+    def known(self, kind: Kind, ids: Iterable[int], states: tuple[State, ...] = STATES) -> set[int]:
         """Those of `ids` the store holds in one of `states`."""
         found: set[int] = set()
         in_states = f"status IN ({','.join('?' * len(states))})"
@@ -119,14 +120,14 @@ class ChangeLog:
             found.update(row[0] for row in rows)
         return found
 
-    def _listed(self, kind: str, day: date) -> set[int]:
+    def _listed(self, kind: Kind, day: date) -> set[int]:
         rows = self.db.execute(
             "SELECT id FROM sync_changes WHERE kind = ? AND day = ?", (kind, day.isoformat())
         )
         return {row[0] for row in rows}
 
 
-def diff_export(store: Store, kind: str, listed: Iterable[int]) -> tuple[list[int], list[int]]:
+def diff_export(store: Store, kind: Kind, listed: Iterable[int]) -> tuple[list[int], list[int]]:
     """(ids the export lists that the store lacks, stored ids that are ok or failed and that
     the export no longer lists). The export is streamed into a temporary table, so memory holds
     only the two answers."""

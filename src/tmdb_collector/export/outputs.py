@@ -27,6 +27,7 @@ from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.export import schema, tables
 from tmdb_collector.export.tables import Progress
+from tmdb_collector.vocab import Kind, State
 
 FORMATS = ("jsonl", "parquet", "duckdb")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
@@ -133,7 +134,7 @@ def export(store: Store, request: ExportRequest, progress: Progress | None = Non
 def documents_to_read(store: Store, request: ExportRequest) -> int:
     """How many documents the export reads, for a progress bar."""
     counts = store.counts()
-    movies, people = (counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
+    movies, people = (counts.get(kind, {}).get(State.OK, 0) for kind in (Kind.MOVIE, Kind.PERSON))
     if request.format != "jsonl":
         return movies + people
     if request.condition is None:
@@ -202,7 +203,7 @@ def _write_jsonl(
 ) -> None:
     """One raw TMDb document per line (with its appends), as the old tool wrote them."""
     with replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
-        for n, (id_, doc) in enumerate(store.documents("movie"), 1):
+        for n, (id_, doc) in enumerate(store.documents(Kind.MOVIE), 1):
             if progress and n % 1000 == 0:
                 progress(1000)
             if keep is not None and id_ not in keep:

@@ -21,6 +21,7 @@ import pyarrow as pa
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.export import schema
+from tmdb_collector.vocab import Kind
 
 Progress = Callable[[int], None]
 """Told how many more documents were read."""
@@ -52,7 +53,7 @@ def build(
     ]
     for table in (*wanted, *staging):
         con.execute(table.create_sql())
-    for kind in ("movie", "person"):
+    for kind in (Kind.MOVIE, Kind.PERSON):
         inserts = [schema.insert_sql(t) for t in (*wanted, *staging) if t.source == kind]
         if not inserts:
             continue  # people are only read when a wanted table needs them
@@ -82,7 +83,7 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: li
     con.execute("DROP TABLE parsed")
 
 
-def _chunks(store: Store, kind: str, size: int) -> Iterator[pa.Table]:
+def _chunks(store: Store, kind: Kind, size: int) -> Iterator[pa.Table]:
     """The store's ok documents of a kind as Arrow tables (id, fetched_at, doc), read and
     decompressed on a thread while DuckDB parses the previous chunk."""
     ahead: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=2)
@@ -106,7 +107,7 @@ def _chunks(store: Store, kind: str, size: int) -> Iterator[pa.Table]:
 
 def _read(
     path: Path,
-    kind: str,
+    kind: Kind,
     size: int,
     ahead: queue.Queue[pa.Table | BaseException | None],
     stop: threading.Event,

@@ -1,14 +1,20 @@
 """The co-credit network: people linked by the movies they share, built in DuckDB from the
 export tables and written as Parquet, CSV, GEXF, GraphML or Neo4j import CSVs.
 
-From a notebook:
+From a notebook, the whole way from a store:
+
+    from tmdb_collector.network import NetworkOptions, build_from_store
+
+    summary = build_from_store(store, NetworkOptions(top_billed=10), Path("net"), "gexf,parquet")
+
+or from tables already built (every table: `tables.build(store, con)`):
 
     from tmdb_collector.export import tables
     from tmdb_collector.network import NetworkOptions, build_network
 
     options = NetworkOptions(top_billed=10)
     con = tables.connect()
-    tables.build(store, con, only=options.tables)  # or every table: tables.build(store, con)
+    tables.build(store, con, only=options.tables)
     summary = build_network(con, options, Path("net"), "gexf,parquet")
 
 Nodes: person id, name, gender, popularity, known_for_department (from `people` when the
@@ -20,6 +26,7 @@ movie_ids.
 """
 
 from tmdb_collector.network.build import NetworkSummary, build_network
+from tmdb_collector.network.collection import build_from_store
 from tmdb_collector.network.files import WRITERS
 from tmdb_collector.network.options import FORMATS, ROLES, NetworkOptions, Role, check_formats
 
@@ -30,6 +37,7 @@ __all__ = [
     "NetworkOptions",
     "NetworkSummary",
     "Role",
+    "build_from_store",
     "build_network",
     "check_formats",
 ]
