@@ -25,12 +25,22 @@ import zstandard
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export import schema, tables
+from tmdb_collector.export import datapackage, hnv, package, schema, tables, tmdb5000
 from tmdb_collector.export.tables import Progress
 
-FORMATS = ("jsonl", "parquet", "duckdb")
+FORMATS = ("jsonl", "parquet", "duckdb", "hnv", "tmdb5000")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
-DEFAULT_NAMES = {"jsonl": "movies.jsonl", "parquet": "parquet", "duckdb": "tmdb.duckdb"}
+DEFAULT_NAMES = {
+    "jsonl": "movies.jsonl",
+    "parquet": "parquet",
+    "duckdb": "tmdb.duckdb",
+    "hnv": "hnv",
+    "tmdb5000": "tmdb5000",
+}
+DIRECTORIES = datapackage.DIRECTORY_FORMATS
+"""Formats written as a directory of files; the others are one file."""
+FILE_SETS = {"hnv": hnv, "tmdb5000": tmdb5000}
+"""Formats of a few files in a directory, each module with its FILES and write()."""
 
 PRESETS = {
     # The old tool's filter: money on both sides, and genres, cast and crew all listed.
@@ -82,8 +92,8 @@ class ExportRequest:
         out = out or data_dir / config.OUTPUT_DIR / DEFAULT_NAMES[format]
         if format == "jsonl" and not out.name.endswith(JSONL_SUFFIXES):
             raise ConfigError(f"--out for jsonl must end in {', '.join(JSONL_SUFFIXES)}: {out}")
-        if out.exists() and out.is_dir() != (format == "parquet"):
-            kind = "a directory" if format == "parquet" else "a file"
+        if out.exists() and out.is_dir() != (format in DIRECTORIES):
+            kind = "a directory" if format in DIRECTORIES else "a file"
             raise ConfigError(f"--out for {format} must be {kind}: {out} is not")
         if preset is not None and preset not in PRESETS:
             raise ConfigError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
@@ -109,31 +119,73 @@ def check_condition(where: str) -> None:
         raise ConfigError(f"bad --where: {' '.join(str(exc).split())}") from None
 
 
+def check_store(store: Store, request: ExportRequest) -> None:
+    """Raise a one-line ConfigError when the store cannot give this export (before anything
+    is written): the Visualizer's files need people."""
+    if request.format == "hnv":
+        hnv.check_people(store)
+
+
 def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
-    """Write the export; returns where it went."""
+    """Write the export and its datapackage.json (last, once the files are in place);
+    returns where the export went."""
+    check_store(store, request)
     with scratch_dir(request.out, "export") as scratch:
-        if request.format == "jsonl":
-            keep = _kept_ids(store, request.condition, scratch, progress)
-            _write_jsonl(store, request.out, keep, progress)
-            return request.out
-        con = tables.connect(scratch / "tables.duckdb")
-        tables.build(store, con, progress)
-        if request.condition:
-            _keep_only(con, request.condition)
-        if request.format == "parquet":
-            _write_parquet(con, request.out)
-            con.close()
-        else:
-            _finish_duckdb(con)
-            con.close()
-            os.replace(scratch / "tables.duckdb", request.out)
+        rows = _write(store, request, scratch, progress)
+    resources = package.resources(request.format, request.out, rows, VIEWS)
+    descriptor = datapackage.describe(
+        request.format, request.out, resources, request.condition,
+        package.selection(request.format, request.condition),
+    )  # fmt: skip
+    with replacing(datapackage.package_path(request.format, request.out)) as tmp:
+        datapackage.write(tmp, descriptor)
     return request.out
+
+
+def _write(
+    store: Store, request: ExportRequest, scratch: Path, progress: Progress | None
+) -> dict[str, int]:
+    """Write the export's files; returns the rows of those that counted them."""
+    if request.format in FILE_SETS:
+        module: Any = FILE_SETS[request.format]
+        request.out.mkdir(parents=True, exist_ok=True)
+        with contextlib.ExitStack() as renames:  # renames every file once all are written
+            paths = {name: renames.enter_context(replacing(request.out / name))
+                     for name in module.FILES}  # fmt: skip
+            rows: dict[str, int] = module.write(store, paths, request.condition, scratch, progress)
+            return rows
+    _write_tables(store, request, scratch, progress)
+    return {}
+
+
+def _write_tables(
+    store: Store, request: ExportRequest, scratch: Path, progress: Progress | None
+) -> None:
+    if request.format == "jsonl":
+        keep = _kept_ids(store, request.condition, scratch, progress)
+        _write_jsonl(store, request.out, keep, progress)
+        return
+    con = tables.connect(scratch / "tables.duckdb")
+    tables.build(store, con, progress)
+    if request.condition:
+        _keep_only(con, request.condition)
+    if request.format == "parquet":
+        _write_parquet(con, request.out)
+        con.close()
+    else:
+        _finish_duckdb(con)
+        con.close()
+        os.replace(scratch / "tables.duckdb", request.out)
 
 
 def documents_to_read(store: Store, request: ExportRequest) -> int:
     """How many documents the export reads, for a progress bar."""
     counts = store.counts()
     movies, people = (counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
+    if request.format == "hnv":
+        return hnv.documents_to_read(movies, people)
+    if request.format == "tmdb5000":
+        return tmdb5000.documents_to_read(movies, request.condition)
     if request.format != "jsonl":
         return movies + people
     if request.condition is None:
