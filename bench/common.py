@@ -43,10 +43,12 @@ def crawl_command(
     ]  # fmt: skip
 
 
-def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = True) -> Path:
-    """A store holding the simulator's first `movies` movies (with the crawler's default
-    appends) and, with `people`, everyone in their credits, as a crawl would leave it; built
-    once per (movies, seed) without HTTP, then reused. Returns the data directory."""
+def simulated_store(
+    data_dir: Path, movies: int, seed: int = 7, people: bool = True, appends: str | None = None
+) -> Path:
+    """A store holding the simulator's first `movies` movies (with `appends`, by default the
+    crawler's) and, with `people`, everyone in their credits, as a crawl would leave it; built
+    once per (movies, seed, appends) without HTTP, then reused. Returns the data directory."""
     from datetime import date
 
     from tmdb_collector import config
@@ -54,7 +56,9 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     from tmdb_collector.simulator import documents
     from tmdb_collector.simulator.catalog import Catalog
 
-    done = data_dir / f".complete-{movies}-{seed}-{int(people)}"
+    appends = config.MOVIE_APPENDS if appends is None else appends
+    marked = "" if appends == config.MOVIE_APPENDS else "-" + appends.replace(",", "+")
+    done = data_dir / f".complete-{movies}-{seed}-{int(people)}{marked}"
     if done.exists():
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -62,13 +66,13 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     catalog = Catalog(movies, seed, date(2026, 11, 2))
     index = documents.CreditIndex(catalog)
     store = Store.open(data_dir)
-    appends = tuple(config.MOVIE_APPENDS.split(","))
+    wanted = tuple(a for a in appends.split(",") if a)
     credited: set[int] = set()
     batch: list[Outcome] = []
     for i in range(movies):
         if catalog.movies.is_ghost(i):
             continue
-        body = documents.movie_json(catalog, i, appends)
+        body = documents.movie_json(catalog, i, wanted)
         batch.append(Outcome("movie", catalog.movies.ids.id_of(i), "ok", "ok", 200, body))
         if people:
             credits = documents.movie_credits(catalog, i)
