@@ -120,8 +120,9 @@ def json_lines(path: Path, fields: tuple[Field, ...], about: str) -> dict[str, A
     resource = _file(path, about, "jsonl", "application/jsonl")
     # JSON has null for a missing value: "" is a string like any other.
     resource["schema"] = {**table_schema(fields), "missingValues": []}
-    if path.name.endswith(".zst"):
-        return {**resource, "compression": "zst", "numRows": rows}
+    if path.name.endswith(".zst"):  # Frictionless knows no zstd: "compression" would fail it
+        return {**resource, "mediatype": "application/zstd", "compressedWith": "zstd",
+                "numRows": rows}  # fmt: skip
     if path.name.endswith(".gz"):
         resource["compression"] = "gz"
     # Frictionless takes a JSON file's column names from its first object unless told them.
