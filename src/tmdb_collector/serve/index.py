@@ -53,14 +53,14 @@ PERSON_RESULT = (
 
 TABLES = {
     "movie": (
-        "CREATE TABLE movies (id BIGINT PRIMARY KEY, adult BOOLEAN, backdrop_path VARCHAR, "
+        "CREATE TABLE movies (id BIGINT, adult BOOLEAN, backdrop_path VARCHAR, "
         "genre_ids BIGINT[], title VARCHAR, original_language VARCHAR, original_title VARCHAR, "
         "overview VARCHAR, popularity DOUBLE, poster_path VARCHAR, release_date VARCHAR, "
         "softcore BOOLEAN, video BOOLEAN, vote_average DOUBLE, vote_count BIGINT, "
         "revenue BIGINT, release_day DATE, words VARCHAR, appends INTEGER)"
     ),
     "person": (
-        "CREATE TABLE people (id BIGINT PRIMARY KEY, adult BOOLEAN, gender BIGINT, "
+        "CREATE TABLE people (id BIGINT, adult BOOLEAN, gender BIGINT, "
         "known_for_department VARCHAR, name VARCHAR, original_name VARCHAR, popularity DOUBLE, "
         "profile_path VARCHAR, words VARCHAR, appends INTEGER)"
     ),
@@ -68,10 +68,15 @@ TABLES = {
 
 
 def _mask_sql(kind: Kind) -> str:
+    """The appends a document holds, as a bit mask (`documents.mask_of`), from `k`: whether
+    each of APPENDS[kind] is a top-level key, in order."""
     return " + ".join(
-        f"(CASE WHEN list_contains(k, '{name}') THEN {1 << bit} ELSE 0 END)"
-        for bit, name in enumerate(APPENDS[kind])
+        f"(CASE WHEN k[{bit + 1}] THEN {1 << bit} ELSE 0 END)" for bit in range(len(APPENDS[kind]))
     )
+
+
+def _paths(kind: Kind) -> str:
+    return "[" + ", ".join(f"'$.\"{name}\"'" for name in APPENDS[kind]) + "]"
 
 
 LOADS = {
@@ -82,14 +87,14 @@ LOADS = {
         "d.vote_average, d.vote_count, d.revenue, TRY_CAST(NULLIF(d.release_date, '') AS DATE), "
         "lower(coalesce(d.title, '') || chr(10) || coalesce(d.original_title, '')), "
         f"{_mask_sql('movie')} FROM (SELECT id, json_transform(doc, '{MOVIE_STRUCTURE}') AS d, "
-        "json_keys(doc) AS k FROM chunk)"
+        f"json_exists(doc, {_paths('movie')}) AS k FROM chunk)"
     ),
     "person": (
         "INSERT INTO people SELECT id, d.adult, d.gender, d.known_for_department, d.name, "
         "d.name, d.popularity, d.profile_path, "
         "lower(coalesce(d.name, '') || chr(10) || array_to_string(d.also_known_as, chr(10))), "
         f"{_mask_sql('person')} FROM (SELECT id, json_transform(doc, '{PERSON_STRUCTURE}') AS d, "
-        "json_keys(doc) AS k FROM chunk)"
+        f"json_exists(doc, {_paths('person')}) AS k FROM chunk)"
     ),
 }
 
