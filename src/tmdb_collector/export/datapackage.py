@@ -113,17 +113,21 @@ def table_schema(fields: Iterable[Field], key: Iterable[str] = ()) -> dict[str, 
     return out
 
 
-def json_lines(path: Path, fields: tuple[Field, ...], about: str) -> dict[str, Any]:
+# Each takes the file where it is (`path`) and its name in the package (`name`): files are
+# described before they are renamed into place.
+
+
+def json_lines(path: Path, name: str, fields: tuple[Field, ...], about: str) -> dict[str, Any]:
     """A JSON Lines file, one object a line; `fields` are the top-level keys described (a key
     absent from a line reads as null). zstd is not readable by Frictionless: a file resource."""
-    rows = count_lines(path)
-    resource = _file(path, about, "jsonl", "application/jsonl")
+    rows = count_lines(path, name)
+    resource = _file(path, name, about, "jsonl", "application/jsonl")
     # JSON has null for a missing value: "" is a string like any other.
     resource["schema"] = {**table_schema(fields), "missingValues": []}
-    if path.name.endswith(".zst"):  # Frictionless knows no zstd: "compression" would fail it
+    if name.endswith(".zst"):  # Frictionless knows no zstd: "compression" would fail it
         return {**resource, "mediatype": "application/zstd", "compressedWith": "zstd",
                 "numRows": rows}  # fmt: skip
-    if path.name.endswith(".gz"):
+    if name.endswith(".gz"):
         resource["compression"] = "gz"
     # Frictionless takes a JSON file's column names from its first object unless told them.
     return {
@@ -134,9 +138,11 @@ def json_lines(path: Path, fields: tuple[Field, ...], about: str) -> dict[str, A
     }
 
 
-def csv_table(path: Path, fields: tuple[Field, ...], about: str, rows: int) -> dict[str, Any]:
+def csv_table(
+    path: Path, name: str, fields: tuple[Field, ...], about: str, rows: int
+) -> dict[str, Any]:
     """A CSV file with a header line; JSON-array cells are `array` fields."""
-    resource = _file(path, about, "csv", "text/csv")
+    resource = _file(path, name, about, "csv", "text/csv")
     return {
         **resource,
         "type": "table",
@@ -147,8 +153,8 @@ def csv_table(path: Path, fields: tuple[Field, ...], about: str, rows: int) -> d
     }
 
 
-def parquet_table(path: Path, table: schema.Table) -> dict[str, Any]:
-    resource = _file(path, table.about, "parquet", "application/vnd.apache.parquet")
+def parquet_table(path: Path, name: str, table: schema.Table) -> dict[str, Any]:
+    resource = _file(path, name, table.about, "parquet", "application/vnd.apache.parquet")
     return {
         **resource,
         "numRows": pq.read_metadata(path).num_rows,
@@ -156,7 +162,9 @@ def parquet_table(path: Path, table: schema.Table) -> dict[str, Any]:
     }
 
 
-def duckdb_database(path: Path, tables: tuple[schema.Table, ...], views: Mapping[str, str]) -> Any:
+def duckdb_database(
+    path: Path, name: str, tables: tuple[schema.Table, ...], views: Mapping[str, str]
+) -> dict[str, Any]:
     """The DuckDB file: one resource (a database is not a table), listing its tables, each with
     its schema and row count, and its views."""
     con = duckdb.connect(str(path), read_only=True)
@@ -177,21 +185,21 @@ def duckdb_database(path: Path, tables: tuple[schema.Table, ...], views: Mapping
         "column, and views; open it with duckdb.connect(path, read_only=True)."
     )
     return {
-        **_file(path, about, "duckdb", "application/vnd.duckdb"),
+        **_file(path, name, about, "duckdb", "application/vnd.duckdb"),
         "tables": described,
         "views": [{"name": name, "sql": sql} for name, sql in views.items()],
     }
 
 
-def text_file(path: Path, about: str, format_: str, mediatype: str) -> dict[str, Any]:
-    return _file(path, about, format_, mediatype)
+def text_file(path: Path, name: str, about: str, format_: str, mediatype: str) -> dict[str, Any]:
+    return _file(path, name, about, format_, mediatype)
 
 
-def _file(path: Path, about: str, format_: str, mediatype: str) -> dict[str, Any]:
+def _file(path: Path, name: str, about: str, format_: str, mediatype: str) -> dict[str, Any]:
     return {
-        "name": _resource_name(path.name),
+        "name": _resource_name(name),
         "type": "file",
-        "path": path.name,
+        "path": name,
         "format": format_,
         "mediatype": mediatype,
         "description": about,
@@ -231,13 +239,13 @@ def sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def count_lines(path: Path) -> int:
-    """Lines of a JSON Lines file (plain, .gz or .zst), each ending in a newline."""
+def count_lines(path: Path, name: str) -> int:
+    """Lines of a JSON Lines file (plain, .gz or .zst as `name` says), each ending in "\\n"."""
     with path.open("rb") as raw:
         stream: Any = raw
-        if path.name.endswith(".gz"):
+        if name.endswith(".gz"):
             stream = gzip.open(raw)  # noqa: SIM115 (closed with raw)
-        elif path.name.endswith(".zst"):
+        elif name.endswith(".zst"):
             stream = zstandard.ZstdDecompressor().stream_reader(raw)
         lines = 0
         while chunk := stream.read(1 << 20):

@@ -127,55 +127,73 @@ def check_store(store: Store, request: ExportRequest) -> None:
 
 
 def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
-    """Write the export and its datapackage.json (last, once the files are in place);
-    returns where the export went."""
+    """Write the export and its datapackage.json; returns where the export went.
+
+    Every file, the descriptor included, is written under a temporary name and they are all
+    renamed at the end, once each is complete: the descriptor's hashes are those of the
+    files it sits beside, and an interrupted export leaves the previous files in place.
+    """
     check_store(store, request)
-    with scratch_dir(request.out, "export") as scratch:
-        rows = _write(store, request, scratch, progress)
-    resources = package.resources(request.format, request.out, rows, VIEWS)
-    descriptor = datapackage.describe(
-        request.format, request.out, resources, request.condition,
-        package.selection(request.format, request.condition),
-    )  # fmt: skip
-    with replacing(datapackage.package_path(request.format, request.out)) as tmp:
-        datapackage.write(tmp, descriptor)
+    with scratch_dir(request.out, "export") as scratch, contextlib.ExitStack() as renames:
+        # Entered first, so renamed last (an ExitStack unwinds in reverse).
+        package_tmp = renames.enter_context(
+            replacing(datapackage.package_path(request.format, request.out))
+        )
+        files, rows = _write(store, request, scratch, progress, renames)
+        resources = package.resources(request.format, files, rows, VIEWS)
+        descriptor = datapackage.describe(
+            request.format, request.out, resources, request.condition,
+            package.selection(request.format, request.condition),
+        )  # fmt: skip
+        datapackage.write(package_tmp, descriptor)
     return request.out
 
 
+Files = dict[str, Path]
+"""An export's files: each one's name in the output -> where it is until renamed."""
+
+
 def _write(
-    store: Store, request: ExportRequest, scratch: Path, progress: Progress | None
-) -> dict[str, int]:
-    """Write the export's files; returns the rows of those that counted them."""
+    store: Store,
+    request: ExportRequest,
+    scratch: Path,
+    progress: Progress | None,
+    renames: contextlib.ExitStack,
+) -> tuple[Files, dict[str, int]]:
+    """Write the export's files, each renamed when `renames` closes; returns them and the
+    rows of those whose writer counted them."""
+    out = request.out
     if request.format in FILE_SETS:
         module: Any = FILE_SETS[request.format]
-        request.out.mkdir(parents=True, exist_ok=True)
-        with contextlib.ExitStack() as renames:  # renames every file once all are written
-            paths = {name: renames.enter_context(replacing(request.out / name))
-                     for name in module.FILES}  # fmt: skip
-            rows: dict[str, int] = module.write(store, paths, request.condition, scratch, progress)
-            return rows
-    _write_tables(store, request, scratch, progress)
-    return {}
-
-
-def _write_tables(
-    store: Store, request: ExportRequest, scratch: Path, progress: Progress | None
-) -> None:
+        out.mkdir(parents=True, exist_ok=True)
+        files = {name: renames.enter_context(replacing(out / name)) for name in module.FILES}
+        rows: dict[str, int] = module.write(store, files, request.condition, scratch, progress)
+        return files, rows
     if request.format == "jsonl":
         keep = _kept_ids(store, request.condition, scratch, progress)
-        _write_jsonl(store, request.out, keep, progress)
-        return
+        tmp = renames.enter_context(replacing(out))
+        _write_jsonl(store, tmp, out.name, keep, progress)
+        return {out.name: tmp}, {}
     con = tables.connect(scratch / "tables.duckdb")
     tables.build(store, con, progress)
     if request.condition:
         _keep_only(con, request.condition)
     if request.format == "parquet":
-        _write_parquet(con, request.out)
+        files = _write_parquet(con, out, renames)
         con.close()
-    else:
-        _finish_duckdb(con)
-        con.close()
-        os.replace(scratch / "tables.duckdb", request.out)
+        return files, {}
+    _finish_duckdb(con)
+    con.close()
+    renames.enter_context(_moving(scratch / "tables.duckdb", out))
+    return {out.name: scratch / "tables.duckdb"}, {}
+
+
+@contextlib.contextmanager
+def _moving(source: Path, final: Path) -> Iterator[None]:
+    """Move `source` onto `final` when the block succeeds (like `replacing`, for a file
+    made elsewhere)."""
+    yield
+    os.replace(source, final)
 
 
 def documents_to_read(store: Store, request: ExportRequest) -> int:
@@ -219,19 +237,24 @@ def _keep_only(con: duckdb.DuckDBPyConnection, condition: str) -> None:
     con.execute("DROP TABLE kept")
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, out: Path, renames: contextlib.ExitStack
+) -> Files:
     out.mkdir(parents=True, exist_ok=True)
+    files: Files = {}
     for table in schema.TABLES:
         # Sorted by key; cast and crew (tens of millions of rows, no key) keep the order they
         # were loaded in, roughly by movie, which spares the biggest sorts.
         order = " ORDER BY " + ", ".join(f'"{k}"' for k in table.key) if table.key else ""
-        with replacing(out / f"{table.name}.parquet") as tmp:
-            con.execute(
-                f"COPY (SELECT * FROM \"{table.name}\"{order}) TO '{tmp}' "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
-    with replacing(out / "SCHEMA.md") as tmp:
-        tmp.write_text(schema.document(), encoding="utf-8")
+        name = f"{table.name}.parquet"
+        tmp = files[name] = renames.enter_context(replacing(out / name))
+        con.execute(
+            f"COPY (SELECT * FROM \"{table.name}\"{order}) TO '{tmp}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+    tmp = files["SCHEMA.md"] = renames.enter_context(replacing(out / "SCHEMA.md"))
+    tmp.write_text(schema.document(), encoding="utf-8")
+    return files
 
 
 def _finish_duckdb(con: duckdb.DuckDBPyConnection) -> None:
@@ -250,10 +273,11 @@ def _quote(text: str) -> str:
 
 
 def _write_jsonl(
-    store: Store, out: Path, keep: set[int] | None, progress: Progress | None = None
+    store: Store, path: Path, name: str, keep: set[int] | None, progress: Progress | None = None
 ) -> None:
-    """One raw TMDb document per line (with its appends), as the old tool wrote them."""
-    with replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
+    """One raw TMDb document per line (with its appends), as the old tool wrote them, into
+    `path`, compressed as `name` says."""
+    with _open_compressed(path, name) as sink:
         for n, (id_, doc) in enumerate(store.documents("movie"), 1):
             if progress and n % 1000 == 0:
                 progress(1000)

@@ -12,26 +12,28 @@ from tmdb_collector.export import datapackage, hnv, schema, tmdb5000
 
 
 def resources(
-    format_: str, out: Path, rows: Mapping[str, int], views: Mapping[str, str]
+    format_: str, files: Mapping[str, Path], rows: Mapping[str, int], views: Mapping[str, str]
 ) -> list[dict[str, Any]]:
-    """The export's files, as datapackage.json describes them (`rows`: the counts the
-    writer made; `views`: the DuckDB file's)."""
+    """The export's files, as datapackage.json describes them (`files`: each one's name ->
+    where it is now; `rows`: the counts the writer made; `views`: the DuckDB file's)."""
     if format_ == "tmdb5000":
-        return [datapackage.csv_table(out / name, fields, ABOUT[name], rows[name])
+        return [datapackage.csv_table(files[name], name, fields, ABOUT[name], rows[name])
                 for name, fields in tmdb5000.FILES.items()]  # fmt: skip
     if format_ == "hnv":
-        return [datapackage.json_lines(out / name, fields, ABOUT[name])
+        return [datapackage.json_lines(files[name], name, fields, ABOUT[name])
                 for name, fields in hnv.FILES.items()]  # fmt: skip
     if format_ == "parquet":
         return [
-            *(datapackage.parquet_table(out / f"{t.name}.parquet", t) for t in schema.TABLES),
-            datapackage.text_file(out / "SCHEMA.md", "Every table and column, with types and "
-                                  "meanings.", "md", "text/markdown"),
+            *(datapackage.parquet_table(files[f"{t.name}.parquet"], f"{t.name}.parquet", t)
+              for t in schema.TABLES),
+            datapackage.text_file(files["SCHEMA.md"], "SCHEMA.md", "Every table and column, "
+                                  "with types and meanings.", "md", "text/markdown"),
         ]  # fmt: skip
+    ((name, path),) = files.items()
     if format_ == "duckdb":
-        return [datapackage.duckdb_database(out, schema.TABLES, views)]
+        return [datapackage.duckdb_database(path, name, schema.TABLES, views)]
     about = "One raw TMDb movie document per line, with its appends, as TMDb sent it."
-    return [datapackage.json_lines(out, _raw_movie_fields(), about)]
+    return [datapackage.json_lines(path, name, _raw_movie_fields(), about)]
 
 
 ABOUT = {
