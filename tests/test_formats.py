@@ -13,8 +13,10 @@ import hashlib
 import io
 import json
 import os
+import signal
 import subprocess
 import sys
+import time
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -453,3 +455,26 @@ def test_format_outputs_must_be_directories(collection: Path, tmp_path: Path) ->
     result = cli("export", "--format", "hnv", "--data-dir", str(collection), "--out", str(afile))
     assert result.returncode == 2 and "must be a directory" in result.stderr
     assert afile.read_text() == "previous"
+
+
+def test_an_interrupted_hnv_export_keeps_the_previous_files(
+    collection: Path, tmp_path: Path
+) -> None:
+    out = tmp_path / "hnv"
+    export(collection, out, "--format", "hnv")
+    before = {p.name: p.read_bytes() for p in out.iterdir()}
+    env = {k: v for k, v in os.environ.items() if not k.startswith("TMDB_")}
+    child = subprocess.Popen(
+        [sys.executable, "-m", "tmdb_collector", "export", "--format", "hnv", "--quiet",
+         "--data-dir", str(collection), "--out", str(out)],
+        env=env, stderr=subprocess.PIPE, text=True,
+    )  # fmt: skip
+    deadline = time.monotonic() + 30
+    while not any(p.name.startswith(".tmdb-export-") for p in tmp_path.iterdir()):
+        assert time.monotonic() < deadline and child.poll() is None, "the export never started"
+        time.sleep(0.01)
+    child.send_signal(signal.SIGINT)
+    _, stderr = child.communicate(timeout=60)
+    assert child.returncode == 130, stderr
+    assert {p.name: p.read_bytes() for p in out.iterdir()} == before
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["hnv"]

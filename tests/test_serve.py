@@ -20,6 +20,8 @@ import requests
 import tmdbsimple as tmdb
 
 from tmdb_collector.crawl.store import Outcome, Store
+from tmdb_collector.serve.app import BadRequest, discover_params, page_number
+from tmdb_collector.serve.documents import UNKNOWN, Masks, mask_of, names_of, requested
 from tmdb_collector.serve.process import ServeProcess
 from tmdb_collector.simulator.process import SimulatorProcess
 
@@ -103,6 +105,35 @@ def stored(data_dir: Path, kind: str) -> dict[int, bytes]:
 
 def without(doc: dict[str, Any], keys: tuple[str, ...]) -> dict[str, Any]:
     return {k: v for k, v in doc.items() if k not in keys}
+
+
+# --- the pure parts -------------------------------------------------------------------------------
+
+
+def test_appends_masks_and_parameters() -> None:
+    assert requested("movie", "credits,images,nonsense,,credits") == {"credits", "images"}
+    assert requested("person", "credits,movie_credits") == {"movie_credits"}
+    mask = mask_of("movie", ["id", "title", "credits", "watch/providers"])
+    assert names_of("movie", mask) == {"credits", "watch/providers"}
+    masks = Masks(limit=1000)
+    assert masks.get(5) == UNKNOWN
+    masks.set(700, mask)
+    masks.set(5000, 1)  # beyond the limit: not remembered
+    assert (masks.get(700), masks.get(699), masks.get(5000)) == (mask, UNKNOWN, UNKNOWN)
+    assert page_number(None) == 1 and page_number("500") == 500
+    for bad in ("0", "501", "-1", "2.5", ""):
+        with pytest.raises(BadRequest) as error:
+            page_number(bad)
+        assert error.value.code == 22
+    ask = discover_params({"sort_by": "revenue.asc", "with_genres": "28|12"})
+    assert (ask.sort_column, ask.descending, ask.genres_any, ask.genres_all) == (
+        "revenue", False, (28, 12), ())  # fmt: skip
+    assert discover_params({"with_genres": "28,12"}).genres_all == (28, 12)
+    for bad_params in ({"sort_by": "budget.desc"}, {"sort_by": "popularity"},
+                       {"with_genres": "action"}, {"primary_release_year": "19x9"}):  # fmt: skip
+        with pytest.raises(BadRequest) as error:
+            discover_params(bad_params)
+        assert error.value.code == 5
 
 
 # --- documents ------------------------------------------------------------------------------------
