@@ -27,6 +27,7 @@ from tmdb_collector.simulator.process import SimulatorProcess
 
 KEY = "serve-key-3f9a0c"
 DATA = Path(__file__).parent / "data" / "tmdb"
+SERVE_DATA = Path(__file__).parent / "data" / "serve"
 MOVIE_APPENDS = ("credits", "keywords", "external_ids")  # what the crawl stored
 SUMMARY = ("adult", "backdrop_path", "id", "title", "original_language", "original_title",
            "overview", "popularity", "poster_path", "release_date", "video", "vote_average",
@@ -258,7 +259,7 @@ def test_search_movie_pages_through_every_match(collection: Path, client: Any) -
     assert len(expected) > 20, "the word should fill more than a page"
     search = client(tmdb.Search)
     first = search.movie(query=word.upper())
-    shape = sample("discover_movie_page1_defaults.json")
+    shape = json.loads((SERVE_DATA / "discover_movie_page1_defaults.json").read_text("utf-8"))
     assert list(first) == list(shape)  # page, results, total_pages, total_results
     assert (first["total_results"], first["total_pages"]) == (
         len(expected),
