@@ -44,11 +44,12 @@ def crawl_command(
 
 
 def simulated_store(
-    data_dir: Path, movies: int, seed: int = 7, people: bool = True, appends: str | None = None
+    data_dir: Path, movies: int, seed: int = 7, people: bool = True, only: str | None = None
 ) -> Path:
-    """A store holding the simulator's first `movies` movies (with `appends`, by default the
-    crawler's) and, with `people`, everyone in their credits, as a crawl would leave it; built
-    once per (movies, seed, appends) without HTTP, then reused. Returns the data directory."""
+    """A store holding the simulator's first `movies` movies (with the crawler's default
+    appends, or `only` these) and, with `people`, everyone in their credits, as a crawl would
+    leave it; built once per (movies, seed, only) without HTTP, then reused. Returns the data
+    directory."""
     from datetime import date
 
     from tmdb_collector import config
@@ -56,9 +57,9 @@ def simulated_store(
     from tmdb_collector.simulator import documents
     from tmdb_collector.simulator.catalog import Catalog
 
-    appends = config.MOVIE_APPENDS if appends is None else appends
-    marked = "" if appends == config.MOVIE_APPENDS else "-" + appends.replace(",", "+")
-    done = data_dir / f".complete-{movies}-{seed}-{int(people)}{marked}"
+    done = data_dir / f".complete-{movies}-{seed}-{int(people)}"
+    if only is not None:
+        done = done.with_name(f"{done.name}-{only.replace(',', '+')}")
     if done.exists():
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -66,13 +67,15 @@ def simulated_store(
     catalog = Catalog(movies, seed, date(2026, 11, 2))
     index = documents.CreditIndex(catalog)
     store = Store.open(data_dir)
-    wanted = tuple(a for a in appends.split(",") if a)
+    appends = tuple(config.MOVIE_APPENDS.split(","))
+    if only is not None:
+        appends = tuple(a for a in only.split(",") if a)
     credited: set[int] = set()
     batch: list[Outcome] = []
     for i in range(movies):
         if catalog.movies.is_ghost(i):
             continue
-        body = documents.movie_json(catalog, i, wanted)
+        body = documents.movie_json(catalog, i, appends)
         batch.append(Outcome("movie", catalog.movies.ids.id_of(i), "ok", "ok", 200, body))
         if people:
             credits = documents.movie_credits(catalog, i)

@@ -108,7 +108,7 @@ def main() -> None:
 
     started = time.perf_counter()
     name = f"tmdb-bench-serve-{args.movies}-{args.store_appends.replace(',', '+')}"
-    data_dir = simulated_store(args.work_dir / name, args.movies, appends=args.store_appends)
+    data_dir = simulated_store(args.work_dir / name, args.movies, only=args.store_appends)
     print(f"store: {args.movies:,} movies ({args.store_appends}) in {data_dir}, "
           f"ready in {time.perf_counter() - started:.1f} s")  # fmt: skip
     ids, words = stored_ids_and_words(data_dir)
