@@ -43,10 +43,13 @@ def crawl_command(
     ]  # fmt: skip
 
 
-def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = True) -> Path:
+def simulated_store(
+    data_dir: Path, movies: int, seed: int = 7, people: bool = True, only: str | None = None
+) -> Path:
     """A store holding the simulator's first `movies` movies (with the crawler's default
-    appends) and, with `people`, everyone in their credits, as a crawl would leave it; built
-    once per (movies, seed) without HTTP, then reused. Returns the data directory."""
+    appends, or `only` these) and, with `people`, everyone in their credits, as a crawl would
+    leave it; built once per (movies, seed, only) without HTTP, then reused. Returns the data
+    directory."""
     from datetime import date
 
     from tmdb_collector import config
@@ -57,6 +60,8 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     from tmdb_collector.simulator.people import person_doc
 
     done = data_dir / f".complete-{movies}-{seed}-{int(people)}"
+    if only is not None:
+        done = done.with_name(f"{done.name}-{only.replace(',', '+')}")
     if done.exists():
         return data_dir
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -65,6 +70,8 @@ def simulated_store(data_dir: Path, movies: int, seed: int = 7, people: bool = T
     index = CreditIndex(catalog)
     store = Store.open(data_dir)
     appends = tuple(config.MOVIE_APPENDS.split(","))
+    if only is not None:
+        appends = tuple(a for a in only.split(",") if a)
     credited: set[int] = set()
     batch: list[Outcome] = []
     for i in range(movies):

@@ -252,6 +252,32 @@ OUTPUT_BATCH_ROWS: Final = 1_000
 OUTPUT_MEMORY_LIMIT: Final = "1GB"
 """DuckDB's memory limit while building outputs; beyond it, DuckDB spills to disk."""
 
+OUTPUT_TMDB5000_MOVIES: Final = 5_000
+"""Movies in `export --format tmdb5000` without a filter: the most voted, as Kaggle's set."""
+
+# --- Serving the store (SERVE_*) ---------------------------------------------------------------
+
+SERVE_HOST: Final = "127.0.0.1"
+"""`serve` listens on loopback only unless told otherwise."""
+
+SERVE_PORT: Final = 8766
+"""`serve`'s default port (the simulator's is 8765)."""
+
+SERVE_API_KEY_ENV: Final = "TMDB_SERVE_API_KEY"
+"""Environment variable for the key `serve` asks of its clients (like --api-key)."""
+
+SERVE_PAGE_SIZE: Final = 20
+"""Results per page of search and discover, as TMDb's."""
+
+SERVE_MAX_PAGE: Final = 500
+"""Highest page TMDb serves (beyond it: HTTP 400, code 22)."""
+
+SERVE_INDEX_MEMORY_LIMIT: Final = "512MB"
+"""DuckDB's memory limit for the search index; it lives in a file and spills beyond this."""
+
+SERVE_SEARCH_THREADS: Final = 2
+"""Threads answering search and discover (DuckDB queries), off the event loop."""
+
 # --- Keeping the copy current (SYNC_*) ---------------------------------------------------------
 
 SYNC_CHANGES_MAX_DAYS: Final = 14

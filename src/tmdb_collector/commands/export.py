@@ -19,7 +19,10 @@ from tmdb_collector.progress import counting
     metavar="|".join(outputs.FORMATS),
     help="parquet: a directory of normalized tables (with SCHEMA.md); duckdb: one database "
     "file with those tables, keys and views (box_office, directors, filmography); jsonl: one "
-    "raw TMDb movie document per line, as the old tool wrote them.",
+    "raw TMDb movie document per line, as the old tool wrote them; hnv: movies.json and "
+    "actors.json for the Hollywood Network Visualizer (needs people crawled); tmdb5000: the "
+    "CSVs of Kaggle's TMDB 5000 Movie Dataset (without a filter: the 5,000 most voted). "
+    "Every export also writes a Frictionless datapackage.json.",
 )
 @click.option(
     "--preset",
@@ -36,8 +39,9 @@ from tmdb_collector.progress import counting
 @click.option(
     "--out",
     type=click.Path(path_type=Path),
-    help="Where to write: a directory for parquet, a file for duckdb, a .jsonl, .jsonl.gz or "
-    ".jsonl.zst file for jsonl.  [default: DATA_DIR/outputs/parquet, tmdb.duckdb, movies.jsonl]",
+    help="Where to write: a directory for parquet, hnv and tmdb5000, a file for duckdb, a "
+    ".jsonl, .jsonl.gz or .jsonl.zst file for jsonl.  [default: DATA_DIR/outputs/parquet, "
+    "tmdb.duckdb, movies.jsonl, hnv, tmdb5000]",
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @data_dir_option()
@@ -49,10 +53,12 @@ def export(
     quiet: bool,
     data_dir: Path,
 ) -> None:
-    """Write the collection as Parquet tables, a DuckDB database or JSONL (rebuilt from the
-    store each time; outputs appear whole or not at all)."""
+    """Write the collection as Parquet tables, a DuckDB database, JSONL, the Visualizer's
+    files or the TMDB 5000 CSVs (rebuilt from the store each time; outputs appear whole or
+    not at all)."""
     request = outputs.ExportRequest.check(format_, data_dir, out, preset, where)
     store = open_collection(data_dir)
+    outputs.check_store(store, request)
     with counting("documents", outputs.documents_to_read(store, request), quiet) as advance:
         path = outputs.export(store, request, advance)
     click.echo(f"wrote {path}")

@@ -25,13 +25,23 @@ import zstandard
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export import schema, tables
+from tmdb_collector.export import datapackage, hnv, package, schema, tables, tmdb5000
 from tmdb_collector.export.tables import Progress
 from tmdb_collector.vocab import Kind, State
 
-FORMATS = ("jsonl", "parquet", "duckdb")
+FORMATS = ("jsonl", "parquet", "duckdb", "hnv", "tmdb5000")
 JSONL_SUFFIXES = (".jsonl", ".jsonl.gz", ".jsonl.zst")
-DEFAULT_NAMES = {"jsonl": "movies.jsonl", "parquet": "parquet", "duckdb": "tmdb.duckdb"}
+DEFAULT_NAMES = {
+    "jsonl": "movies.jsonl",
+    "parquet": "parquet",
+    "duckdb": "tmdb.duckdb",
+    "hnv": "hnv",
+    "tmdb5000": "tmdb5000",
+}
+DIRECTORIES = datapackage.DIRECTORY_FORMATS
+"""Formats written as a directory of files; the others are one file."""
+FILE_SETS = {"hnv": hnv, "tmdb5000": tmdb5000}
+"""Formats of a few files in a directory, each module with its FILES and write()."""
 
 PRESETS = {
     # The old tool's filter: money on both sides, and genres, cast and crew all listed.
@@ -83,8 +93,8 @@ class ExportRequest:
         out = out or data_dir / config.OUTPUT_DIR / DEFAULT_NAMES[format]
         if format == "jsonl" and not out.name.endswith(JSONL_SUFFIXES):
             raise ConfigError(f"--out for jsonl must end in {', '.join(JSONL_SUFFIXES)}: {out}")
-        if out.exists() and out.is_dir() != (format == "parquet"):
-            kind = "a directory" if format == "parquet" else "a file"
+        if out.exists() and out.is_dir() != (format in DIRECTORIES):
+            kind = "a directory" if format in DIRECTORIES else "a file"
             raise ConfigError(f"--out for {format} must be {kind}: {out} is not")
         if preset is not None and preset not in PRESETS:
             raise ConfigError(f"unknown preset {preset!r}: choose one of {', '.join(PRESETS)}")
@@ -110,31 +120,91 @@ def check_condition(where: str) -> None:
         raise ConfigError(f"bad --where: {' '.join(str(exc).split())}") from None
 
 
+def check_store(store: Store, request: ExportRequest) -> None:
+    """Raise a one-line ConfigError when the store cannot give this export (before anything
+    is written): the Visualizer's files need people."""
+    if request.format == "hnv":
+        hnv.check_people(store)
+
+
 def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
-    """Write the export; returns where it went."""
-    with scratch_dir(request.out, "export") as scratch:
-        if request.format == "jsonl":
-            keep = _kept_ids(store, request.condition, scratch, progress)
-            _write_jsonl(store, request.out, keep, progress)
-            return request.out
-        con = tables.connect(scratch / "tables.duckdb")
-        tables.build(store, con, progress)
-        if request.condition:
-            _keep_only(con, request.condition)
-        if request.format == "parquet":
-            _write_parquet(con, request.out)
-            con.close()
-        else:
-            _finish_duckdb(con)
-            con.close()
-            os.replace(scratch / "tables.duckdb", request.out)
+    """Write the export and its datapackage.json; returns where the export went.
+
+    Every file, the descriptor included, is written under a temporary name and they are all
+    renamed at the end, once each is complete: the descriptor's hashes are those of the
+    files it sits beside, and an interrupted export leaves the previous files in place.
+    """
+    check_store(store, request)
+    with scratch_dir(request.out, "export") as scratch, contextlib.ExitStack() as renames:
+        # Entered first, so renamed last (an ExitStack unwinds in reverse).
+        package_tmp = renames.enter_context(
+            replacing(datapackage.package_path(request.format, request.out))
+        )
+        files, rows = _write(store, request, scratch, progress, renames)
+        resources = package.resources(request.format, files, rows, VIEWS)
+        descriptor = datapackage.describe(
+            request.format, request.out, resources, request.condition,
+            package.selection(request.format, request.condition),
+        )  # fmt: skip
+        datapackage.write(package_tmp, descriptor)
     return request.out
+
+
+Files = dict[str, Path]
+"""An export's files: each one's name in the output -> where it is until renamed."""
+
+
+def _write(
+    store: Store,
+    request: ExportRequest,
+    scratch: Path,
+    progress: Progress | None,
+    renames: contextlib.ExitStack,
+) -> tuple[Files, dict[str, int]]:
+    """Write the export's files, each renamed when `renames` closes; returns them and the
+    rows of those whose writer counted them."""
+    out = request.out
+    if request.format in FILE_SETS:
+        module: Any = FILE_SETS[request.format]
+        out.mkdir(parents=True, exist_ok=True)
+        files = {name: renames.enter_context(replacing(out / name)) for name in module.FILES}
+        rows: dict[str, int] = module.write(store, files, request.condition, scratch, progress)
+        return files, rows
+    if request.format == "jsonl":
+        keep = _kept_ids(store, request.condition, scratch, progress)
+        tmp = renames.enter_context(replacing(out))
+        _write_jsonl(store, tmp, out.name, keep, progress)
+        return {out.name: tmp}, {}
+    con = tables.connect(scratch / "tables.duckdb")
+    tables.build(store, con, progress)
+    if request.condition:
+        _keep_only(con, request.condition)
+    if request.format == "parquet":
+        files = _write_parquet(con, out, renames)
+        con.close()
+        return files, {}
+    _finish_duckdb(con)
+    con.close()
+    renames.enter_context(_moving(scratch / "tables.duckdb", out))
+    return {out.name: scratch / "tables.duckdb"}, {}
+
+
+@contextlib.contextmanager
+def _moving(source: Path, final: Path) -> Iterator[None]:
+    """Move `source` onto `final` when the block succeeds (like `replacing`, for a file
+    made elsewhere)."""
+    yield
+    os.replace(source, final)
 
 
 def documents_to_read(store: Store, request: ExportRequest) -> int:
     """How many documents the export reads, for a progress bar."""
     counts = store.counts()
     movies, people = (counts.get(kind, {}).get(State.OK, 0) for kind in (Kind.MOVIE, Kind.PERSON))
+    if request.format == "hnv":
+        return hnv.documents_to_read(movies, people)
+    if request.format == "tmdb5000":
+        return tmdb5000.documents_to_read(movies, request.condition)
     if request.format != "jsonl":
         return movies + people
     if request.condition is None:
@@ -168,19 +238,24 @@ def _keep_only(con: duckdb.DuckDBPyConnection, condition: str) -> None:
     con.execute("DROP TABLE kept")
 
 
-def _write_parquet(con: duckdb.DuckDBPyConnection, out: Path) -> None:
+def _write_parquet(
+    con: duckdb.DuckDBPyConnection, out: Path, renames: contextlib.ExitStack
+) -> Files:
     out.mkdir(parents=True, exist_ok=True)
+    files: Files = {}
     for table in schema.TABLES:
         # Sorted by key; cast and crew (tens of millions of rows, no key) keep the order they
         # were loaded in, roughly by movie, which spares the biggest sorts.
         order = " ORDER BY " + ", ".join(f'"{k}"' for k in table.key) if table.key else ""
-        with replacing(out / f"{table.name}.parquet") as tmp:
-            con.execute(
-                f"COPY (SELECT * FROM \"{table.name}\"{order}) TO '{tmp}' "
-                "(FORMAT parquet, COMPRESSION zstd)"
-            )
-    with replacing(out / "SCHEMA.md") as tmp:
-        tmp.write_text(schema.document(), encoding="utf-8")
+        name = f"{table.name}.parquet"
+        tmp = files[name] = renames.enter_context(replacing(out / name))
+        con.execute(
+            f"COPY (SELECT * FROM \"{table.name}\"{order}) TO '{tmp}' "
+            "(FORMAT parquet, COMPRESSION zstd)"
+        )
+    tmp = files["SCHEMA.md"] = renames.enter_context(replacing(out / "SCHEMA.md"))
+    tmp.write_text(schema.document(), encoding="utf-8")
+    return files
 
 
 def _finish_duckdb(con: duckdb.DuckDBPyConnection) -> None:
@@ -199,10 +274,11 @@ def _quote(text: str) -> str:
 
 
 def _write_jsonl(
-    store: Store, out: Path, keep: set[int] | None, progress: Progress | None = None
+    store: Store, path: Path, name: str, keep: set[int] | None, progress: Progress | None = None
 ) -> None:
-    """One raw TMDb document per line (with its appends), as the old tool wrote them."""
-    with replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
+    """One raw TMDb document per line (with its appends), as the old tool wrote them, into
+    `path`, compressed as `name` says."""
+    with _open_compressed(path, name) as sink:
         for n, (id_, doc) in enumerate(store.documents(Kind.MOVIE), 1):
             if progress and n % 1000 == 0:
                 progress(1000)
