@@ -13,6 +13,7 @@ from tmdb_collector.commands.crawl import crawl
 from tmdb_collector.commands.export import export
 from tmdb_collector.commands.network import network
 from tmdb_collector.commands.options import data_dir_option, open_collection
+from tmdb_collector.commands.report import report
 from tmdb_collector.commands.simulate import simulate
 from tmdb_collector.commands.sync import sync
 from tmdb_collector.errors import TmdbCollectorError
@@ -32,6 +33,7 @@ cli.add_command(simulate)
 cli.add_command(crawl)
 cli.add_command(export)
 cli.add_command(network)
+cli.add_command(report)
 cli.add_command(sync)
 
 
