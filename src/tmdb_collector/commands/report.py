@@ -11,7 +11,7 @@ from tmdb_collector.commands.network import _parse_years
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.network import ROLES, NetworkOptions
 from tmdb_collector.progress import counting
-from tmdb_collector.report import DrawLimits, build_report, check_out
+from tmdb_collector.report import DrawLimits, build_report, check_out, check_store
 
 
 @click.command()
@@ -95,6 +95,7 @@ def report(
         **cut,  # type: ignore[arg-type]
     )
     store = open_collection(data_dir)
+    check_store(store)
     counts = store.counts()
     total = sum(counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
     with counting("documents", total, quiet) as advance:

@@ -16,7 +16,7 @@ graph drawn with WebGL, coloured by community, searchable, with a side panel per
 script and style is inlined, so it opens from disk and fetches nothing.
 """
 
-from tmdb_collector.report.build import ReportSummary, build_report, check_out
+from tmdb_collector.report.build import ReportSummary, build_report, check_out, check_store
 from tmdb_collector.report.cut import DrawLimits
 
-__all__ = ["DrawLimits", "ReportSummary", "build_report", "check_out"]
+__all__ = ["DrawLimits", "ReportSummary", "build_report", "check_out", "check_store"]

@@ -44,6 +44,14 @@ def check_out(out: Path) -> None:
         raise ConfigError(f"--out must end in .html: {out}")
 
 
+def check_store(store: Store) -> None:
+    """A ConfigError unless the store holds movies (else the page would show nothing)."""
+    if not store.counts().get("movie", {}).get("ok"):
+        raise ConfigError(
+            f"no movies in {store.path.parent} yet: run 'tmdb-collector crawl movies' first"
+        )
+
+
 def build_report(
     store: Store,
     out: Path,
@@ -55,10 +63,7 @@ def build_report(
 
     A store without movies raises ConfigError (there would be nothing to show)."""
     check_out(out)
-    if not store.counts().get("movie", {}).get("ok"):
-        raise ConfigError(
-            f"no movies in {store.path.parent} yet: run 'tmdb-collector crawl movies' first"
-        )
+    check_store(store)
     seconds: dict[str, float] = {}
     clock = time.monotonic()
 
