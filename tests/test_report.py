@@ -153,7 +153,8 @@ def test_catalog_numbers_equal_duckdb(report: Report, exported: duckdb.DuckDBPyC
         "SELECT person_id, count(DISTINCT movie_id) AS n FROM filmography GROUP BY person_id "
         "ORDER BY n DESC, person_id LIMIT 25"
     ).fetchall()
-    assert list(zip(facts["top_by_movies"]["id"], facts["top_by_movies"]["movies"])) == top
+    top_by_movies = facts["top_by_movies"]
+    assert list(zip(top_by_movies["id"], top_by_movies["movies"], strict=True)) == top
     names = dict(exported.execute("SELECT id, name FROM people").fetchall())
     assert facts["top_by_movies"]["name"] == [names[id_] for id_, _ in top]
     box_office = exported.execute("SELECT count(*) FROM movies WHERE budget > 1000 "
