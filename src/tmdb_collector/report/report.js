@@ -126,7 +126,7 @@
     });
     money(k);
     chart("chart-genres", {
-      data: { values: rows(k.genres_by_decade) }, width: 520, height: 260,
+      data: { values: rows(k.genres_by_decade) }, width: 400, height: 260,
       mark: { type: "bar", tooltip: true },
       encoding: {
         x: { field: "decade", type: "ordinal", title: "decade" },
@@ -154,19 +154,22 @@
     }
     const top = points.reduce((a, p) => Math.max(a, p.budget, p.revenue), 0) * 2;
     const low = points.reduce((a, p) => Math.min(a, p.budget, p.revenue), Infinity);
-    const scale = { type: "log", domain: [Math.min(low, 100), top] };
+    const scale = { type: "log", domain: [Math.max(1, low / 2), top] };
+    const powers = Array.from({ length: 13 }, (_, i) => 10 ** i)
+      .filter((v) => v >= scale.domain[0] && v <= top);
+    const axis = (title) => ({ title, format: "~s", values: powers });
     chart("chart-money", {
       width: 520, height: 320,
       layer: [
         { data: { values: [{ b0: 1000, b1: top, r0: 1e7, r1: top }] },
-          mark: { type: "rect", color: "#2ca02c", opacity: 0.1 },
-          encoding: { x: { field: "b0", type: "quantitative", scale, title: "budget" },
-            x2: { field: "b1" }, y: { field: "r0", type: "quantitative", scale, title: "revenue" },
+          mark: { type: "rect", color: "#2ca02c", opacity: 0.1, clip: true },
+          encoding: { x: { field: "b0", type: "quantitative", scale, axis: axis("budget") },
+            x2: { field: "b1" }, y: { field: "r0", type: "quantitative", scale, axis: axis("revenue") },
             y2: { field: "r1" } } },
         { data: { values: points }, mark: { type: "point", filled: true, size: 14, opacity: 0.55 },
           encoding: {
-            x: { field: "budget", type: "quantitative", scale, axis: { format: "~s" } },
-            y: { field: "revenue", type: "quantitative", scale, axis: { format: "~s" } },
+            x: { field: "budget", type: "quantitative", scale, axis: axis("budget") },
+            y: { field: "revenue", type: "quantitative", scale, axis: axis("revenue") },
             color: { condition: { test: "datum.budget > 1000 && datum.revenue >= 10000000",
               value: "#1f77b4" }, value: "#999" },
             tooltip: [{ field: "title" }, { field: "year" }, { field: "budget", format: "," },
