@@ -1,8 +1,10 @@
 """The page: a template, the vendored libraries and the report's own script and style, all
 inlined, with the data as one JSON script element. Opened from disk, it fetches nothing.
 
-The libraries (minified builds from their npm packages, their licences beside them in
-`vendor/`, and quoted in the page's footer):
+The libraries: minified builds taken unchanged from their npm packages (`npm pack
+NAME@VERSION`, the file copied from the package's `build/` or `dist/`), each licence beside
+its file in `vendor/` (`third-party.LICENSE`: the code those builds bundle from other
+packages, d3's modules first), all of them quoted in the page's footer:
 
 | file               | package              | licence      |
 |--------------------|----------------------|--------------|
@@ -50,8 +52,11 @@ def render(data: dict[str, Any]) -> str:
         ),
         "app": _own("report.js"),
         "licences": "\n".join(
-            f"<h4>{name} {version}</h4><pre>{html.escape(_vendor(_licence(file)))}</pre>"
-            for name, version, file in LIBRARIES
+            f"<h4>{name}</h4><pre>{html.escape(_vendor(licence))}</pre>"
+            for name, licence in (
+                *((f"{name} {version}", _licence(file)) for name, version, file in LIBRARIES),
+                ("Bundled in those builds", "third-party.LICENSE"),
+            )
         ),
     }
     # A function as the replacement: the slots' text is inserted as it is, never parsed.
