@@ -403,3 +403,45 @@ def test_movies_without_people_still_give_a_full_report(
     drawn = opened.page.evaluate("reportGraph.rendered()")
     assert drawn["nodes"] == len(made.data["network"]["nodes"]["id"])
     opened.page.close()
+
+
+def test_a_cut_without_links_still_gives_the_page(
+    browser: Any, collection: Path, tmp_path: Path
+) -> None:
+    made = make_report(collection, tmp_path / "empty-cut.html", "--years", "1800-1801")
+    assert made.data["network"]["total"]["nodes"] == 0
+    opened = open_report(browser, made.path)
+    assert opened.errors == [] and opened.refused == []
+    assert opened.page.evaluate("reportGraph.rendered()") == {"nodes": 0, "edges": 0}
+    assert "It holds 0 people" in opened.page.locator("#network-summary").inner_text()
+    assert opened.page.locator("#chart-years svg").count() == 1  # the catalog is all there
+    opened.page.close()
+
+
+def test_hovering_names_a_person_and_clicking_opens_their_panel(
+    browser: Any, report: Report
+) -> None:
+    network = report.data["network"]
+    opened = open_report(browser, report.path)
+    page_ = opened.page
+    page_.locator("#graph").scroll_into_view_if_needed()
+    # The best connected people first; a smaller one may be drawn over someone's centre, so
+    # the first whose centre names them under the pointer is the one clicked.
+    by_degree = sorted(
+        range(len(network["nodes"]["id"])), key=lambda i: -network["nodes"]["degree"][i]
+    )
+    hovered = None
+    for index in by_degree[:20]:
+        at = page_.evaluate(f"reportGraph.onScreen('{index}')")
+        page_.mouse.move(at["x"], at["y"])
+        page_.wait_for_function("reportGraph.hovered() !== null", timeout=5_000)
+        if page_.evaluate("reportGraph.hovered()") == str(index):
+            hovered = index
+            break
+    assert hovered is not None, "no person named under the pointer at their own centre"
+    page_.mouse.click(at["x"], at["y"])
+    page_.wait_for_function(f"reportGraph.selected() === '{hovered}'", timeout=5_000)
+    assert page_.locator("#person h3").inner_text() == network["nodes"]["name"][hovered]
+    assert page_.locator("#person-movies li").count() == len(network["nodes"]["films"][hovered])
+    assert opened.errors == [] and opened.refused == []
+    page_.close()

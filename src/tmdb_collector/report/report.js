@@ -239,7 +239,6 @@
           : { ...attrs, hidden: true };
       },
     });
-    const started = performance.now();
     const frame = new Promise((resolve) => requestAnimationFrame(() => resolve(performance.now())));
 
     function select(node, move = true) {
@@ -283,11 +282,20 @@
       );
     }
 
+    let hovered = null;  // sigma draws the hovered person's name; tests read who it is
+    renderer.on("enterNode", ({ node }) => { hovered = node; });
+    renderer.on("leaveNode", () => { hovered = null; });
     renderer.on("clickNode", ({ node }) => select(node));
     renderer.on("clickStage", () => select(null));
     search(nodes, select);
     window.reportGraph = {
-      graph, renderer, select, selected: () => selected, started,
+      graph, renderer, select, selected: () => selected, hovered: () => hovered,
+      // Where a person is drawn, in CSS pixels from the window's top left corner.
+      onScreen: (node) => {
+        const at = renderer.graphToViewport(graph.getNodeAttributes(node));
+        const box = container.getBoundingClientRect();
+        return { x: box.left + at.x, y: box.top + at.y };
+      },
       firstFrame: frame,
       rendered: () => ({
         nodes: graph.nodes().filter((node) => renderer.getNodeDisplayData(node) !== undefined).length,
