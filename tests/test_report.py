@@ -220,6 +220,38 @@ def test_a_cap_draws_the_heaviest_and_says_so(
     assert network["total"]["nodes"] == len(ids) > 40
 
 
+def test_the_runs_are_every_run_once_in_time_order_with_the_sync(tmp_path: Path) -> None:
+    from tmdb_collector.crawl.sync import last_sync_key, watermark_key
+    from tmdb_collector.report.collection import collection_facts
+
+    store = Store.open(tmp_path)
+    store.add("movie", [1, 2, 3])
+    runs = [("movie", 1_700_000_000.25, 400, 10.0, 3), ("movie", 1_700_090_000.5, 90, 3.0, 0),
+            ("person", 1_700_000_100.0, 0, 0.0, 0)]  # fmt: skip
+    for kind, finished, requests, seconds, throttled in runs:
+        run = {"kind": kind, "finished": finished, "requests": requests, "seconds": seconds,
+               "throttled": throttled, "ok": requests, "gone": 0, "failed": 0, "retries": 0,
+               "outcome": "done"}  # fmt: skip
+        facts = orjson.dumps(run).decode()
+        store.set_meta(f"run:{kind}:{finished:.3f}", facts)
+        store.set_meta(f"last_run:{kind}", facts)  # the last of each kind is both
+    store.set_meta(watermark_key("movie"), "2026-11-20")
+    store.set_meta(last_sync_key("movie"), orjson.dumps({
+        "finished": 1_700_090_000.0, "outcome": "done", "through": "2026-11-20",
+        "days": ["2026-11-19", "2026-11-20"], "requests": 4, "fetched": 90, "new": 2,
+    }).decode())  # fmt: skip
+    facts = collection_facts(store)
+    store.close()
+    got = [(r["kind"], r["finished"], r["requests"], r["rate"], r["throttled"])
+           for r in facts["runs"]]  # fmt: skip
+    assert got == [("movie", "2023-11-14T22:13:20Z", 400, 40.0, 3),
+                   ("person", "2023-11-14T22:15:00Z", 0, None, 0),
+                   ("movie", "2023-11-15T23:13:20Z", 90, 30.0, 0)]  # fmt: skip
+    movie = facts["kinds"]["movie"]
+    assert movie["watermark"] == "2026-11-20" and movie["states"]["pending"] == 3
+    assert movie["last_sync"]["days"] == 2 and movie["last_sync"]["fetched"] == 90
+
+
 def test_box_office_zone_is_the_presets_money_condition() -> None:
     assert catalog.BOX_OFFICE_MONEY in PRESETS["box-office"]
 
