@@ -25,6 +25,7 @@ from tmdb_collector.report import DrawLimits, build_report, check_out, check_sto
     default=config.REPORT_MIN_SHARED,
     show_default=True,
     type=click.IntRange(1),
+    metavar="N",
     help="Network: link two people only when they share at least N movies.",
 )
 @click.option(
@@ -61,6 +62,7 @@ from tmdb_collector.report import DrawLimits, build_report, check_out, check_sto
     default=config.REPORT_MAX_NODES,
     show_default=True,
     type=click.IntRange(1),
+    metavar="N",
     help="Draw at most N people (the heaviest: most shared movies in all).",
 )
 @click.option(
@@ -68,6 +70,7 @@ from tmdb_collector.report import DrawLimits, build_report, check_out, check_sto
     default=config.REPORT_MAX_EDGES,
     show_default=True,
     type=click.IntRange(1),
+    metavar="N",
     help="Draw at most N links among them (the heaviest).",
 )
 @click.option("--quiet", is_flag=True, help="No progress display.")
