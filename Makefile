@@ -34,6 +34,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/fleet_scaling.py
 	$(BIN)/python bench/outputs_scale.py
 	$(BIN)/python bench/serve_throughput.py
+	$(BIN)/python bench/report_scale.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

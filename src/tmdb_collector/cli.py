@@ -14,6 +14,7 @@ from tmdb_collector.commands.demo import demo
 from tmdb_collector.commands.export import export
 from tmdb_collector.commands.network import network
 from tmdb_collector.commands.options import data_dir_option, open_collection
+from tmdb_collector.commands.report import report
 from tmdb_collector.commands.serve import serve
 from tmdb_collector.commands.simulate import simulate
 from tmdb_collector.commands.sync import sync
@@ -33,6 +34,7 @@ cli.add_command(simulate)
 cli.add_command(crawl)
 cli.add_command(export)
 cli.add_command(network)
+cli.add_command(report)
 cli.add_command(sync)
 cli.add_command(demo)
 cli.add_command(serve)

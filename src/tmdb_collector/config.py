@@ -321,3 +321,37 @@ NETWORK_SEED: Final = 1
 
 NETWORK_LEIDEN_ITERATIONS: Final = 2
 """Leiden passes over the graph (igraph's default); each costs about as much as the first."""
+
+# --- The report page (REPORT_*) ----------------------------------------------------------------
+
+REPORT_FILE: Final = "report.html"
+"""Where `report` writes by default, inside OUTPUT_DIR."""
+
+REPORT_TOP_BILLED: Final = 10
+"""The report's network cut by default: cast billed in the first 10 places..."""
+
+REPORT_MIN_SHARED: Final = 2
+"""...linked when they share at least 2 movies (one shared movie links whole casts: a hairball)."""
+
+REPORT_MAX_NODES: Final = 10_000
+"""People drawn at most (the heaviest: most shared movies in all); sigma.js stays fluid there
+on a laptop without a discrete GPU."""
+
+REPORT_MAX_EDGES: Final = 50_000
+"""Edges drawn at most among them (the heaviest); the page stays under ~10 MB."""
+
+REPORT_MONEY_POINTS: Final = 20_000
+"""Movies in the budget/revenue scatter at most (a fixed sample beyond): SVG slows past this."""
+
+REPORT_TOP_PEOPLE: Final = 25
+"""People in each "most movies" and "most co-stars" chart."""
+
+REPORT_COMMUNITIES: Final = 20
+"""Communities in the table (the largest) and coloured apart in the graph (others grey)."""
+
+REPORT_MOVIES_PER_PERSON: Final = 60
+"""Movies listed in a person's side panel at most (the most recent)."""
+
+REPORT_LAYOUT_ITERATIONS: Final = 500
+"""Fruchterman-Reingold iterations of the graph's layout (igraph, grid mode): ~1.5 s at
+10,000 nodes and 50,000 edges."""

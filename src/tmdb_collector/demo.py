@@ -22,6 +22,7 @@ from tmdb_collector.errors import ConfigError
 from tmdb_collector.export import outputs
 from tmdb_collector.network import NetworkOptions, build_from_store
 from tmdb_collector.progress import Reporter
+from tmdb_collector.report import build_report
 from tmdb_collector.simulator.process import SimulatorProcess
 from tmdb_collector.vocab import Kind, RunOutcome, State
 
@@ -92,6 +93,7 @@ def write_outputs(store: Store, data_dir: Path, echo: Callable[[str], None] = pr
         request = outputs.ExportRequest.check(format_, data_dir)
         echo(f"{format_}: {outputs.export(store, request)}")
     echo(f"network: {_network(store, data_dir / config.OUTPUT_DIR / config.NETWORK_DIR)}")
+    echo(f"report: {_report(store, data_dir / config.OUTPUT_DIR / config.REPORT_FILE)}")
     failed = sum(counts[State.FAILED] for counts in store.counts().values())
     return 1 if failed else 0
 
@@ -104,6 +106,13 @@ def _network(store: Store, out: Path) -> str:
     return (
         f"{summary.nodes:,} people, {summary.edges:,} edges in {out} (open network.gexf in Gephi)"
     )
+
+
+def _report(store: Store, out: Path) -> str:
+    """The report page: the collection, its catalog in charts, the network to explore."""
+    cut = NetworkOptions(top_billed=config.REPORT_TOP_BILLED, min_shared=config.REPORT_MIN_SHARED)
+    summary = build_report(store, out, cut)
+    return f"{summary.path} (open it in a browser; {summary.nodes:,} people in its network)"
 
 
 def _fresh_store(data_dir: Path) -> None:

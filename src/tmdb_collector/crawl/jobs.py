@@ -205,6 +205,7 @@ async def check_access(options: CrawlOptions) -> None:
 
 
 def save_run(store: Store, tally: Tally, outcome: RunOutcome) -> None:
-    """Remember the last run of a kind, for `status`."""
+    """Remember the run: the last of its kind for `status`, and every one for `report`."""
     facts = {**tally.as_dict(), "outcome": outcome, "finished": time.time()}
     store.set_meta(f"last_run:{tally.kind}", orjson.dumps(facts).decode())
+    store.set_meta(f"run:{tally.kind}:{facts['finished']:.3f}", orjson.dumps(facts).decode())
