@@ -18,6 +18,7 @@ from tmdb_collector.network import NetworkOptions
 from tmdb_collector.report import catalog, page
 from tmdb_collector.report.collection import collection_facts
 from tmdb_collector.report.cut import DrawLimits, network_facts
+from tmdb_collector.vocab import Kind, State
 
 
 @dataclass(frozen=True)
@@ -46,7 +47,7 @@ def check_out(out: Path) -> None:
 
 def check_store(store: Store) -> None:
     """A ConfigError unless the store holds movies (else the page would show nothing)."""
-    if not store.counts().get("movie", {}).get("ok"):
+    if not store.counts().get(Kind.MOVIE, {}).get(State.OK):
         raise ConfigError(
             f"no movies in {store.path.parent} yet: run 'tmdb-collector crawl movies' first"
         )

@@ -65,8 +65,9 @@ def render(data: dict[str, Any]) -> str:
 
 def json_for_html(data: Any) -> str:
     """JSON that can sit inside a <script> element: every `<` written `\\u003c` (the same
-    string to a JSON parser), so no value can end the element or open a comment in it."""
-    return orjson.dumps(data).decode().replace("<", "\\u003c")
+    string to a JSON parser), so no value can end the element or open a comment in it. Keys
+    may be StrEnums (a State): written as their strings."""
+    return orjson.dumps(data, option=orjson.OPT_NON_STR_KEYS).decode().replace("<", "\\u003c")
 
 
 def _own(name: str) -> str:
