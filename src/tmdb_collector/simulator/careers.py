@@ -55,11 +55,6 @@ def film_count(people: int) -> int:
     return people // 10 * 7 + min(people % 10, 7)
 
 
-def fame(person: int) -> int:
-    """A film person's rank in their cohort: the lower, the better known."""
-    return (person // 10 * 7 + person % 10) // COHORTS
-
-
 def ranks(people: int) -> int:
     """How many people each cohort holds among the first `people` person indices (0 in a
     catalog too small to fill every cohort)."""

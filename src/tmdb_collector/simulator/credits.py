@@ -53,16 +53,18 @@ CREW_SKEW = 3.0
 DIRECTOR_SKEW = 3.0
 """A director's rank from the top is ranks * u**DIRECTOR_SKEW: a few directors make dozens
 of movies, most make one."""
-TROUPE_SKEW = 2.5
-TROUPE_CAST = 0.5
+TROUPE_SKEW = 1.5
+"""Regulars are picked skewed towards stars, less than other cast: many are known mostly for
+that director's movies."""
+TROUPE_CAST = 0.75
 """The chance that each of the director's regulars is in a given movie of theirs."""
 MAX_MISSES = 1000
 """Picks of someone already in the movie, after which anyone will do (small catalogs)."""
-CIRCLE_PICKS = 0.5
+CIRCLE_PICKS = 0.7
 """The chance that each of the director's circle is in a given movie of theirs."""
 CAST_SIZE_MIN, CAST_SIZE_TAIL, MAX_CAST = 8, 2.5, 180
 """Casts of the bigger movies: at least 8, a power law of exponent 2.5 (see `_cast_size`)."""
-SMALL_CAST_MAX = 5
+SMALL_CAST_MAX = 4
 """Small movies credit 1 to this many actors (or none)."""
 BLOCKBUSTER_SHARE = 0.01 / 0.16
 """Blockbusters are the biggest casts of the bigger movies (tiers mid and blockbuster)."""
@@ -198,14 +200,13 @@ def _cast_people(
     leads: list[int],
     circle: tuple[int, ...],
 ) -> list[int]:
-    """`n` people in billing order: the leads, then the others, better known first (some of
-    them from the director's circle)."""
+    """`n` people in billing order: the leads, those of the director's circle who were cast,
+    then the others."""
     taken = set(leads)
     others = [p for p in circle if r() < CIRCLE_PICKS and p not in taken]
     others = others[: max(0, n - len(leads))]
     taken.update(others)
     others += _pick_people(r, people, year, n - len(leads) - len(others), CAST_SKEW, taken)
-    others.sort(key=careers.fame)
     return (leads + others)[:n]
 
 

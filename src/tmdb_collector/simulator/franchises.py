@@ -36,8 +36,9 @@ sequels up to 2026."""
 RELEASE_DAYS = 38_000
 LEAD_KEPT = 0.85
 """The chance that each of a collection's leads but the first is back in a given movie."""
-LEAD_SKEW = 2.5
-"""Leads are picked skewed towards their cohort's stars (rank = ranks * u**LEAD_SKEW)."""
+LEAD_SKEW = 1.5
+"""Leads are picked skewed towards their cohort's stars (rank = ranks * u**LEAD_SKEW), less
+than other cast: many are known mostly for their franchise, which keeps franchises apart."""
 
 
 class Franchise(NamedTuple):
