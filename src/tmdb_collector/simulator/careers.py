@@ -2,10 +2,11 @@
 
 Real casts are drawn from the people working at the time: two actors of different eras never
 meet, and contemporaries meet again and again. So each film person belongs to a *cohort*, the
-year of their first credit, read from their index without storing anything: film people are
+years of their first credit, read from their index without storing anything: film people are
 numbered 0, 1, 2, … (the person indices that are not TV-only), and film person `f` debuts in
-`FIRST_DEBUT + f % COHORTS` and is the `f // COHORTS`-th of that cohort (its *rank*: low ranks
-are the stars, picked far more often). A movie of year y picks a cohort a few years before y
+cohort `f % COHORTS` (`COHORT_YEARS` years from `FIRST_DEBUT + COHORT_YEARS * (f % COHORTS)`)
+and is the `f // COHORTS`-th of that cohort (its *rank*: low ranks are the stars, picked far
+more often). A movie of year y picks a cohort a few years before y
 (most credits come early in a career, a few after decades), then a rank in it.
 """
 
@@ -16,8 +17,9 @@ from collections.abc import Callable
 FIRST_DEBUT = 1880
 """The first cohort's debut year: 40 years before the first release, so that 1920's movies
 find veterans as well as newcomers."""
-COHORTS = 151
-"""Debut years 1880 to 2030: every year a movie can be released in, and then some."""
+COHORT_YEARS, COHORTS = 2, 76
+"""Debuts by two-year cohorts, 1880 to 2031: every year a movie can be released in, and
+then some."""
 CAREER_YEARS = 40
 """How long after their debut people are still cast, at most."""
 CAREER_SKEW = 1.6
@@ -47,7 +49,7 @@ def film_number(person: int) -> int | None:
 def debut_year(person: int) -> int | None:
     """The year of a film person's first credit (None for TV-only people)."""
     f = film_number(person)
-    return None if f is None else FIRST_DEBUT + f % COHORTS
+    return None if f is None else FIRST_DEBUT + COHORT_YEARS * (f % COHORTS)
 
 
 def film_count(people: int) -> int:
@@ -63,7 +65,7 @@ def ranks(people: int) -> int:
 
 def cohort_for(year: int) -> int:
     """The cohort of someone who debuts in `year` (clamped to the cohorts there are)."""
-    return min(COHORTS - 1, max(0, year - FIRST_DEBUT))
+    return min(COHORTS - 1, max(0, (year - FIRST_DEBUT) // COHORT_YEARS))
 
 
 def pick_active(

@@ -269,7 +269,7 @@ def _pick_people(
     acting = int(rank_count * careers.ACTING_SHARE)
     first, span = (acting, rank_count - acting) if crew else (0, acting)
     uniform = careers.CREW_UNIFORM_PICKS if crew else careers.UNIFORM_PICKS
-    cohorts, last = careers.COHORTS, careers.COHORTS - 1
+    cohorts, last, step = careers.COHORTS, careers.COHORTS - 1, careers.COHORT_YEARS
     years, career, career_skew = (
         year - careers.FIRST_DEBUT,
         careers.CAREER_YEARS,
@@ -280,7 +280,7 @@ def _pick_people(
         if misses < MAX_MISSES:
             u = r()
             rank = first + int(span * (u / uniform if u < uniform else r() ** skew))
-            cohort = years - int(career * r() ** career_skew)
+            cohort = (years - int(career * r() ** career_skew)) // step
             f = rank * cohorts + (0 if cohort < 0 else last if cohort > last else cohort)
         else:
             f = int(film * r())
