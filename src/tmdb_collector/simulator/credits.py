@@ -152,7 +152,7 @@ def director_of(catalog: Catalog, index: int, year: int | None = None) -> int:
         return director_of(catalog, franchise.first, franchise.first_year)
     ranks = careers.ranks(catalog.people.base)
     if not ranks:  # a tiny catalog: no eras
-        return careers.film_person(x % careers.film_count(catalog.people.base))
+        return careers.film_person(x % max(1, careers.film_count(catalog.people.base)))
     rank = ranks - 1 - int(ranks * ((x >> 1 & 0xFFFFFF) / 2.0**24) ** DIRECTOR_SKEW)
     offset = int(careers.CAREER_YEARS * ((x >> 32) / 2.0**32) ** careers.CAREER_SKEW)
     cohort = careers.cohort_for((release_year(seed, index) if year is None else year) - offset)
