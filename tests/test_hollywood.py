@@ -168,6 +168,20 @@ def test_credit_picks_are_pick_active_inlined(
     assert inlined == [careers.pick_active(random.Random(state).random, people, year, skew, crew)]
 
 
+@given(st.integers(0, 2**64 - 1), st.integers(0, 10**6))
+def test_a_window_groups_the_movies_that_join_franchises(seed: int, window: int) -> None:
+    # `franchises._window` inlines `_joins`: its collections are made of the window's
+    # joining movies, in order, all but a lone last one.
+    first = window * franchises.WINDOW
+    joining = [i for i in range(first, first + franchises.WINDOW) if franchises._joins(seed, i)]
+    grouped = sorted(franchises._window(seed, window))
+    assert grouped == joining[: len(grouped)] and len(joining) - len(grouped) <= 1
+    assert all(
+        franchise_of(seed, i) is None
+        for i in set(range(first, first + franchises.WINDOW)) - set(grouped)
+    )
+
+
 def collections(catalog: Catalog, movies: int) -> dict[int, list[int]]:
     """Movie indices of each collection, in release order."""
     found: dict[int, list[int]] = {}

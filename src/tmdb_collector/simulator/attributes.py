@@ -74,7 +74,12 @@ def movie_is_video(seed: int, index: int) -> bool:
 
 def movie_tier(seed: int, index: int) -> Tier:
     """The movie's tier: "blockbuster" (1%), "mid" (15%) or "small"."""
-    u = mix(seed, SALT_TIER, index) / 2.0**64  # unit(), without a call: this runs for each movie
+    return tier_of(mix(seed, SALT_TIER, index))
+
+
+def tier_of(x: int) -> Tier:
+    """The tier that the hash `x` = mix(seed, SALT_TIER, index) gives (its top bits only)."""
+    u = x / 2.0**64
     return "blockbuster" if u < 0.01 else "mid" if u < 0.16 else "small"
 
 

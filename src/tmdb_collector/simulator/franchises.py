@@ -19,9 +19,10 @@ from tmdb_collector.simulator.attributes import (
     SALT_FRANCHISE,
     SALT_FRANCHISE_CAST,
     SALT_RELEASE,
-    movie_tier,
+    SALT_TIER,
+    tier_of,
 )
-from tmdb_collector.simulator.catalog import Catalog, SeededRandom, mix
+from tmdb_collector.simulator.catalog import MASK64, MIX_MUL1, MIX_MUL2, Catalog, SeededRandom, mix
 
 WINDOW = 64
 """Movie indices whose franchise members are grouped together."""
@@ -58,6 +59,8 @@ class Franchise(NamedTuple):
 
 def franchise_of(seed: int, index: int) -> Franchise | None:
     """The collection the movie belongs to, or None."""
+    if not _joins(seed, index):  # most movies: their window need not be worked out
+        return None
     return _window(seed, index // WINDOW).get(index)
 
 
@@ -65,11 +68,13 @@ def franchise_of(seed: int, index: int) -> Franchise | None:
 def _window(seed: int, window: int) -> dict[int, Franchise]:
     """The franchise movies of one window of movie indices, grouped into collections."""
     start = window * WINDOW
-    members = [
-        i
-        for i in range(start, start + WINDOW)
-        if mix(seed, SALT_FRANCHISE, i) / 2.0**64 < FRANCHISE_SHARE[movie_tier(seed, i)]
-    ]
+    members = []
+    for i in range(start, start + WINDOW):
+        x = (hash((seed, SALT_TIER, i)) * MIX_MUL1) & MASK64  # _joins(seed, i), inlined
+        x = ((x ^ (x >> 31)) * MIX_MUL2) & MASK64
+        x ^= x >> 29
+        if (x & 0xFFFFFFFF) / 2.0**32 < FRANCHISE_SHARE[tier_of(x)]:
+            members.append(i)
     found: dict[int, Franchise] = {}
     at = 0
     for group in range(GROUPS_PER_WINDOW):
@@ -86,6 +91,17 @@ def _window(seed: int, window: int) -> dict[int, Franchise]:
             found[movie] = Franchise(collection, rank, movies[0], year + rank * gap, year)
         at += size
     return found
+
+
+def _joins(seed: int, index: int) -> bool:
+    """Whether the movie belongs to a franchise (FRANCHISE_SHARE of its tier).
+
+    One hash decides both: `movie_tier` reads the top bits of mix(seed, SALT_TIER, index), this
+    its low 32 bits, which are independent of them (see `catalog.mix`). Every movie of a window
+    is asked when one is looked up (`_window` inlines this, and a test holds the two equal),
+    so a second hash would double the cost of a window."""
+    x = mix(seed, SALT_TIER, index)
+    return (x & 0xFFFFFFFF) / 2.0**32 < FRANCHISE_SHARE[tier_of(x)]
 
 
 def release_ordinal(seed: int, index: int) -> int:
