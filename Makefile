@@ -33,6 +33,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/sync_cost.py
 	$(BIN)/python bench/fleet_scaling.py
 	$(BIN)/python bench/outputs_scale.py
+	$(BIN)/python bench/network_stats.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info
