@@ -35,6 +35,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/outputs_scale.py
 	$(BIN)/python bench/serve_throughput.py
 	$(BIN)/python bench/report_scale.py
+	$(BIN)/python bench/network_stats.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info src/*.egg-info

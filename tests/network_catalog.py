@@ -65,3 +65,25 @@ def _insert(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, list[
     con.register("rows", rows)
     con.execute(f'INSERT INTO "{table}" ({names}) SELECT {names} FROM rows')
     con.unregister("rows")
+
+
+def simulated(movies: int, seed: int) -> duckdb.DuckDBPyConnection:
+    """The simulator's first-day catalog of `movies` movies as the tables the network reads:
+    each movie that answers, with its year and cast (names left empty), as a crawl and then
+    the export would leave them, built in-process (no HTTP, no store)."""
+    from tmdb_collector.simulator.catalog import Catalog
+    from tmdb_collector.simulator.credits import movie_credits
+    from tmdb_collector.simulator.movies import movie_base
+
+    sim = Catalog(movies, seed, date(2026, 11, 2))
+    rows: list[Movie] = []
+    cast: list[Cast] = []
+    for index in range(movies):
+        if not sim.movies.alive(index, 0):
+            continue
+        movie_id = sim.movies.ids.id_of(index)
+        released = movie_base(sim, index).doc["release_date"]
+        rows.append((movie_id, int(released[:4]) if released else None, 0))
+        for person, order, _ in movie_credits(sim, index).cast:
+            cast.append((movie_id, sim.people.ids.id_of(person), order, ""))
+    return catalog(rows, cast)

@@ -26,6 +26,7 @@ SALT_MOVIE, SALT_MOVIE_V, SALT_CREDITS, SALT_PERSON, SALT_PERSON_V, SALT_TIER = 
     26,
 )
 SALT_PATH, SALT_COLLECTION, SALT_COMPANY, SALT_CREDIT_ID = 29, 30, 31, 32
+SALT_RELEASE, SALT_FRANCHISE, SALT_FRANCHISE_CAST, SALT_TROUPE = 33, 34, 35, 36
 
 FULL_NAMES = tuple(f"{first} {last}" for first in vocab.FIRST_NAMES for last in vocab.LAST_NAMES)
 CREW_DEPARTMENTS = sorted(vocab.CREW_JOBS)
@@ -73,7 +74,12 @@ def movie_is_video(seed: int, index: int) -> bool:
 
 def movie_tier(seed: int, index: int) -> Tier:
     """The movie's tier: "blockbuster" (1%), "mid" (15%) or "small"."""
-    u = mix(seed, SALT_TIER, index) / 2.0**64  # unit(), without a call: this runs for each movie
+    return tier_of(mix(seed, SALT_TIER, index))
+
+
+def tier_of(x: int) -> Tier:
+    """The tier that the hash `x` = mix(seed, SALT_TIER, index) gives (its top bits only)."""
+    u = x / 2.0**64
     return "blockbuster" if u < 0.01 else "mid" if u < 0.16 else "small"
 
 

@@ -11,6 +11,7 @@ TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
 
 from __future__ import annotations
 
+import _random
 import bisect
 import random
 from collections.abc import Callable, Iterator
@@ -50,6 +51,16 @@ def mix(*parts: int) -> int:
 def unit(*parts: int) -> float:
     """A stable number in [0, 1) derived from integers."""
     return mix(*parts) / 2.0**64
+
+
+class SeededRandom(random.Random):
+    """`random.Random(seed)` for an integer seed, the same stream, made with less overhead
+    (Random's __init__ and seed() go through Python-level checks first); one is made for each
+    movie, so it adds up."""
+
+    def __init__(self, seed: int) -> None:
+        _random.Random.seed(self, seed)
+        self.gauss_next = None
 
 
 @lru_cache(maxsize=64)

@@ -33,6 +33,7 @@ from tmdb_collector.simulator.attributes import (
 )
 from tmdb_collector.simulator.catalog import Catalog, mix
 from tmdb_collector.simulator.credits_json import credits_json
+from tmdb_collector.simulator.franchises import franchise_of, release_ordinal
 
 
 class MovieBase(NamedTuple):
@@ -51,7 +52,6 @@ SPOKEN_LANGUAGES = [
 ]
 PRODUCTION_COUNTRIES = [{"iso_3166_1": code, "name": name} for code, name in vocab.COUNTRIES]
 KEYWORD_DOCS = [{"id": 100 + k, "name": name} for k, name in enumerate(vocab.KEYWORDS)]
-FIRST_RELEASE = date(1920, 1, 1).toordinal()
 COMPANY_BYTES = ((), (33,), (33,), (33, 36), (33, 36, 39))
 """Where in a movie's hash each of its 0 to 3 production companies is (0: 20%, 1: 40%, ...)."""
 
@@ -153,7 +153,8 @@ def movie_base(catalog: Catalog, index: int) -> MovieBase:
     tier = movie_tier(seed, index)
     title = movie_title(seed, index)
     # Each random choice reads its own byte or bytes of one 64-byte hash (0-8: language,
-    # country, genres; 9-16: money; then one or more for each field in order, up to 42); a
+    # country, genres; 9-16: money; then one or more for each field in order, up to 42; the
+    # release date and collection come from `franchises`); a
     # probability p is "byte < 256p". Seeding a Mersenne Twister for each movie, as before,
     # cost as much as all the rest.
     h = blake2b(b"%d %d" % (seed, index), person=b"movie base").digest()
@@ -161,17 +162,14 @@ def movie_base(catalog: Catalog, index: int) -> MovieBase:
     country = h[3] * len(vocab.COUNTRIES) >> 8 if h[2] >= 102 else 0  # 40% the first
     genres = _genres(tier, h)
     budget, revenue = _money(tier, h)
-    released = FIRST_RELEASE + ((h[17] << 8 | h[18]) * 38_000 >> 16)
+    released = release_ordinal(seed, index)
+    franchise = franchise_of(seed, index)
     unreleased = h[19] < 13  # 5%
     country_code = vocab.COUNTRIES[country][0]
     doc: Doc = {
         "adult": False,
         "backdrop_path": image_path(seed, SALT_MOVIE, index, 1) if h[20] < 154 else None,
-        "belongs_to_collection": (
-            collection(seed, 10 + ((h[22] << 8 | h[23]) * 50_000 >> 16))
-            if tier != "small" and h[21] < 77  # 30% of the others are in a collection
-            else None
-        ),
+        "belongs_to_collection": collection(seed, franchise.id) if franchise else None,
         "budget": budget,
         "genres": [GENRE_DOCS[genre] for genre in genres],
         "homepage": f"https://example.org/movie/{index}" if h[24] < 51 else "",
