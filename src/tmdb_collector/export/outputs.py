@@ -11,8 +11,8 @@ import contextlib
 import gzip
 import os
 import re
+import secrets
 import shutil
-import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -313,8 +313,9 @@ def scratch_dir(out: Path, kind: str) -> Iterator[Path]:
     out.parent.mkdir(parents=True, exist_ok=True)
     for directory in (out.parent, out):
         remove_leftovers(directory)
-    scratch = Path(tempfile.mkdtemp(prefix=f".tmdb-{kind}-{os.getpid()}-", dir=out.parent))
-    try:
+    scratch = out.parent / f".tmdb-{kind}-{os.getpid()}-{secrets.token_hex(4)}"
+    try:  # made inside the try: a Ctrl-C just after the mkdir still removes it
+        scratch.mkdir(mode=0o700)
         yield scratch
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
