@@ -16,6 +16,7 @@ from tmdb_collector.commands.network import network
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.commands.simulate import simulate
 from tmdb_collector.commands.sync import sync
+from tmdb_collector.commands.verify import verify
 from tmdb_collector.errors import TmdbCollectorError
 
 
@@ -34,6 +35,7 @@ cli.add_command(export)
 cli.add_command(network)
 cli.add_command(sync)
 cli.add_command(demo)
+cli.add_command(verify)
 
 
 @cli.command()

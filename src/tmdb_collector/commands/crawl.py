@@ -21,7 +21,7 @@ from tmdb_collector import config
 from tmdb_collector.client.protocol import parse_appends
 from tmdb_collector.commands.options import data_dir_option, parse_day
 from tmdb_collector.crawl import fleet as fleets
-from tmdb_collector.crawl import jobs
+from tmdb_collector.crawl import jobs, lock
 from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.jobs import CrawlOptions, Plan
 from tmdb_collector.crawl.scheduler import Tally
@@ -298,10 +298,11 @@ def movies(
     if day and ids_file:
         raise click.UsageError("--date and --ids-file are two sources: give one")
     options = replace(crawl_options(**common), local_addr=local_addr)
-    asyncio.run(jobs.check_access(options))
-    store = Store.open(options.data_dir)
-    plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
-    return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
+    with lock.writing(options.data_dir, "crawl movies"):
+        asyncio.run(jobs.check_access(options))
+        store = Store.open(options.data_dir)
+        plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
+        return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
 
 
 @crawl.command()
@@ -330,7 +331,8 @@ def people(
 ) -> int:
     """Fetch the people of the stored movies (or of the person export)."""
     options = replace(crawl_options(**common), local_addr=local_addr)
-    asyncio.run(jobs.check_access(options))
-    store = Store.open(options.data_dir)
-    plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
-    return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)
+    with lock.writing(options.data_dir, "crawl people"):
+        asyncio.run(jobs.check_access(options))
+        store = Store.open(options.data_dir)
+        plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
+        return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)

@@ -13,6 +13,7 @@ from click.core import ParameterSource
 from tmdb_collector import config
 from tmdb_collector.commands.crawl import common_options, crawl_options, reporter, summarize
 from tmdb_collector.commands.options import parse_day
+from tmdb_collector.crawl import lock
 from tmdb_collector.crawl import sync as syncing
 from tmdb_collector.crawl.jobs import Plan
 from tmdb_collector.crawl.scheduler import Tally
@@ -85,26 +86,28 @@ def sync(
         raise click.UsageError("--append applies to one kind: give --only movies or people too")
     today, now = _today(until)
     options = crawl_options(appends=appends, **common)
-    store = _open_collection(options.data_dir)
-    report = Report(store, reporter(json_lines, quiet), json_lines)
-    work = syncing.sync(
-        store,
-        options,
-        today=today,
-        only=Kind.from_plural(only) if only else None,
-        reconcile=reconcile,
-        now=now,
-        refresh=refresh,
-        appends=appends if _explicit(ctx) else None,
-        report=report,
-    )
-    try:
-        asyncio.run(work)
-    except KeyboardInterrupt:
-        if not report.interrupted:
-            raise  # before any fetching: one line, as for any command
-        return 130  # the summary said so, and what was fetched is saved and settled
-    return report.code
+    _open_collection(options.data_dir).close()  # a missing collection says so, creating nothing
+    with lock.writing(options.data_dir, "sync"):
+        store = Store.open(options.data_dir)
+        report = Report(store, reporter(json_lines, quiet), json_lines)
+        work = syncing.sync(
+            store,
+            options,
+            today=today,
+            only=Kind.from_plural(only) if only else None,
+            reconcile=reconcile,
+            now=now,
+            refresh=refresh,
+            appends=appends if _explicit(ctx) else None,
+            report=report,
+        )
+        try:
+            asyncio.run(work)
+        except KeyboardInterrupt:
+            if not report.interrupted:
+                raise  # before any fetching: one line, as for any command
+            return 130  # the summary said so, and what was fetched is saved and settled
+        return report.code
 
 
 def _explicit(ctx: click.Context) -> bool:

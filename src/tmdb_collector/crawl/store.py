@@ -92,6 +92,19 @@ class Store:
             raise
         self.db.execute("COMMIT")
 
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction for the block: every read in it sees the store as it was at
+        the first one, however a writer goes on meanwhile (WAL mode)."""
+        if self.db.in_transaction:  # already in one: it is the snapshot
+            yield
+            return
+        self.db.execute("BEGIN")
+        try:
+            yield
+        finally:
+            self.db.execute("COMMIT")
+
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One all-or-nothing transaction, for code that keeps its own tables in this file."""
         return self._transaction()

@@ -202,7 +202,7 @@ def _write_jsonl(
     store: Store, out: Path, keep: set[int] | None, progress: Progress | None = None
 ) -> None:
     """One raw TMDb document per line (with its appends), as the old tool wrote them."""
-    with replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
+    with store.snapshot(), replacing(out) as tmp, _open_compressed(tmp, out.name) as sink:
         for n, (id_, doc) in enumerate(store.documents(Kind.MOVIE), 1):
             if progress and n % 1000 == 0:
                 progress(1000)
