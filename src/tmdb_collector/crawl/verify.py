@@ -107,6 +107,11 @@ class Verdict:
                 f"repaired: {self.repaired:,} ids marked pending; run 'tmdb-collector crawl' "
                 "for their kinds to fetch them again"
             )
+        if not self.readable:
+            lines.append(
+                "the file itself is damaged (--repair cannot mend it): restore a copy, or "
+                "rebuild it with: sqlite3 tmdb.sqlite '.recover' | sqlite3 recovered.sqlite"
+            )
         lines.append("verdict: " + ("ok" if self.ok else f"{len(self.findings):,} problems"))
         return "\n".join(lines)
 
