@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 
 import orjson
 
-from tmdb_collector import config
+from tmdb_collector import config, io_errors
 from tmdb_collector.errors import ConfigError
 
 try:  # ISA-L inflates about twice as fast as zlib: ~0.7 s saved on a full movie export
@@ -154,7 +154,9 @@ def _fetch(url: str, path: Path) -> bool:
             f"check --exports-url or ${config.EXPORTS_URL_ENV}"
         ) from None
     except (OSError, http.client.HTTPException) as error:
-        # After the connection was made: a reset, a timeout, a cut chunk, a full disk.
+        if io_errors.is_disk_full(error):
+            raise io_errors.explain(path.parent, error) from None
+        # After the connection was made: a reset, a timeout, a cut chunk.
         raise ConfigError(f"downloading {url} failed ({_reason(error)}); run it again") from None
     finally:
         part.unlink(missing_ok=True)  # a failed download leaves nothing behind

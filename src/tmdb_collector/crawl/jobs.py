@@ -32,6 +32,7 @@ from tmdb_collector import ids
 from tmdb_collector.crawl.options import CrawlOptions, client_for, connect
 from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
 from tmdb_collector.crawl.store import Store
+from tmdb_collector.errors import StorageError
 from tmdb_collector.vocab import Kind, RunOutcome
 
 __all__ = [
@@ -181,7 +182,11 @@ async def run(
         outcome = RunOutcome.INTERRUPTED
         raise
     finally:
-        save_run(store, tally, outcome)
+        try:
+            save_run(store, tally, outcome)
+        except StorageError:
+            if outcome is RunOutcome.DONE:  # else the error that ended the run is the news
+                raise
         if finished is not None and outcome is not RunOutcome.STOPPED:
             finished(tally, outcome)
 

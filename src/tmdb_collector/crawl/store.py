@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import zstandard
 
-from tmdb_collector import config
+from tmdb_collector import config, io_errors
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.vocab import Kind, State
 
@@ -83,14 +83,24 @@ class Store:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        # Autocommit mode, with explicit transactions: one per batch, all or nothing.
-        self.db.execute("BEGIN IMMEDIATE")
+        # Autocommit mode, with explicit transactions: one per batch, all or nothing. A full
+        # disk or an I/O error loses only this batch, and says so in one line.
         try:
-            yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may have rolled back by itself
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.OperationalError as exc:
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            raise io_errors.explain(
+                self.path, exc, "run the same command again: what was fetched before is saved"
+            ) from None
 
     @contextlib.contextmanager
     def snapshot(self) -> Iterator[None]:
