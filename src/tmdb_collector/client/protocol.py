@@ -194,6 +194,21 @@ def unexpected(what: str) -> Answer:
     return Answer(Verdict.RETRY, f"not {what}")
 
 
+ALWAYS_ANSWERED_APPENDS = frozenset(
+    {"credits", "keywords", "external_ids", "release_dates", "movie_credits", "combined_credits"}
+)
+"""Appends TMDb answers in every document that asks for them (empty lists, never absent);
+a name it does not know it silently leaves out, so only these can be found missing."""
+
+
+def missing_appends(doc: Mapping[str, Any] | None, appends: tuple[str, ...]) -> list[str]:
+    """The asked appends that a document should carry and does not (TMDb, now and then,
+    leaves out a movie's `credits`): such an answer is retried, never stored as complete."""
+    if doc is None:
+        return []
+    return [a for a in appends if a in ALWAYS_ANSWERED_APPENDS and a not in doc]
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (a number of seconds or an HTTP date), or None."""
     if not value:

@@ -67,6 +67,7 @@ class Plan:
     malformed: int = 0
     adult: int = 0
     added: int = 0
+    duplicates: int = 0
     facts: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -75,6 +76,8 @@ class Plan:
             found["malformed lines skipped"] = self.malformed
         if self.adult:
             found["adult lines skipped"] = self.adult
+        if self.duplicates:
+            found["duplicate lines skipped"] = self.duplicates
         return found | self.facts
 
 
@@ -84,7 +87,7 @@ def plan_from_file(
     """Make a file's ids (an export, or an ids file) pending; `limit` keeps the first N."""
     wanted: Iterable[int] = itertools.islice(source, limit) if limit else source
     added = store.add(kind, wanted)
-    return Plan(label, source.lines, source.malformed, source.adult, added)
+    return Plan(label, source.lines, source.malformed, source.adult, added, source.duplicates)
 
 
 def plan_movies(
