@@ -7,8 +7,9 @@ loop; the library (`crawl.jobs`) plans and runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -204,6 +205,20 @@ def crawl_options(
     )
 
 
+@contextlib.contextmanager
+def writer(options: CrawlOptions, command: str) -> Iterator[None]:
+    """Hold the data directory's writer lock, and check TMDb access: the lock first, so that a
+    second writer sends no request; but where there is no data directory yet (nothing to
+    protect), the check first, so that a refused key leaves nothing behind."""
+    fresh = not options.data_dir.exists()
+    if fresh:
+        asyncio.run(jobs.check_access(options))
+    with lock.writing(options.data_dir, command):
+        if not fresh:
+            asyncio.run(jobs.check_access(options))
+        yield
+
+
 def reporter(json_lines: bool, quiet: bool) -> Reporter:
     return Reporter("json" if json_lines else "quiet" if quiet else "bar")
 
@@ -298,8 +313,7 @@ def movies(
     if day and ids_file:
         raise click.UsageError("--date and --ids-file are two sources: give one")
     options = replace(crawl_options(**common), local_addr=local_addr)
-    with lock.writing(options.data_dir, "crawl movies"):
-        asyncio.run(jobs.check_access(options))
+    with writer(options, "crawl movies"):
         store = Store.open(options.data_dir)
         plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
         return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
@@ -331,8 +345,7 @@ def people(
 ) -> int:
     """Fetch the people of the stored movies (or of the person export)."""
     options = replace(crawl_options(**common), local_addr=local_addr)
-    with lock.writing(options.data_dir, "crawl people"):
-        asyncio.run(jobs.check_access(options))
+    with writer(options, "crawl people"):
         store = Store.open(options.data_dir)
         plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
         return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)

@@ -2,8 +2,9 @@
 
 The lock is `flock` on a file in the data directory. The operating system releases it when
 the holder's process ends however it ends (kill -9, a crash, power loss), so there is never a
-stale lock to clean up by hand; the file itself may stay, empty of meaning. The holder writes
-its command and PID into it, for the message a second writer gets.
+stale lock to clean up by hand; the file itself stays, meaning nothing by itself. The holder
+writes its command and PID into it, for the message a second writer gets, and empties it
+when done.
 
 Readers (`status`, `export`, `network`) take no lock: SQLite's WAL mode gives each of them a
 consistent snapshot while the writer goes on.
@@ -33,6 +34,7 @@ def writing(data_dir: Path, command: str) -> Iterator[None]:
         fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise ConfigError(f"cannot use the data directory {data_dir}: {exc.strerror}") from None
+    held = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -41,11 +43,15 @@ def writing(data_dir: Path, command: str) -> Iterator[None]:
                 f"{data_dir} is in use by {holder(data_dir)}: wait for it to finish, or stop "
                 "it (Ctrl-C) and run this command again"
             ) from None
+        held = True
         with contextlib.suppress(OSError):  # the note is for the message; the lock holds anyway
             os.ftruncate(fd, 0)
             os.pwrite(fd, f"{command}\n{os.getpid()}\n".encode(), 0)
         yield
     finally:
+        if held:  # however the command ends, it leaves the file as it found it
+            with contextlib.suppress(OSError):
+                os.ftruncate(fd, 0)
         os.close(fd)  # releases the lock
 
 
