@@ -251,7 +251,7 @@ def _is_id(value: object) -> TypeGuard[int]:
 
 class IdSource:
     """The ids in one file, streamed; `lines`, `malformed`, `adult` and `duplicates` count
-    what was read (an id listed again is skipped: TMDb's exports list a few twice).
+    what was read (an id listed again is counted: TMDb's exports list a few twice).
 
     Each iteration reopens the file and restarts the counts, so the counts describe the
     latest pass (complete once it has ended). Blank lines are counted in `lines` only.
@@ -273,10 +273,10 @@ class IdSource:
                     self.lines += 1
                     found = parse_id_line(line)
                     if isinstance(found, int):
-                        if seen.add(found):
-                            yield found
-                        else:
-                            self.duplicates += 1
+                        # Yielded all the same: the store keeps an id once, and a file of
+                        # ids of several kinds may repeat one legitimately.
+                        self.duplicates += not seen.add(found)
+                        yield found
                     elif found is Skip.MALFORMED:
                         self.malformed += 1
                     elif found is Skip.ADULT:

@@ -194,11 +194,10 @@ def unexpected(what: str) -> Answer:
     return Answer(Verdict.RETRY, f"not {what}")
 
 
-ALWAYS_ANSWERED_APPENDS = frozenset(
-    {"credits", "keywords", "external_ids", "release_dates", "movie_credits", "combined_credits"}
-)
-"""Appends TMDb answers in every document that asks for them (empty lists, never absent);
-a name it does not know it silently leaves out, so only these can be found missing."""
+ALWAYS_ANSWERED_APPENDS = frozenset({"credits", "movie_credits", "combined_credits"})
+"""The credit appends, which the tables, the network and `crawl people` are built from: TMDb
+answers them in every document that asks (empty lists at worst), so one without is an answer
+cut short. (A name TMDb does not know it leaves out silently: no other append is checked.)"""
 
 
 def missing_appends(doc: Mapping[str, Any] | None, appends: tuple[str, ...]) -> list[str]:

@@ -86,7 +86,8 @@ def sync(
         raise click.UsageError("--append applies to one kind: give --only movies or people too")
     today, now = _today(until)
     options = crawl_options(appends=appends, **common)
-    _open_collection(options.data_dir).close()  # a missing collection says so, creating nothing
+    kind = Kind.from_plural(only) if only else None
+    _refuse_early(options.data_dir, kind, today)
     with lock.writing(options.data_dir, "sync"):
         store = Store.open(options.data_dir)
         report = Report(store, reporter(json_lines, quiet), json_lines)
@@ -94,7 +95,7 @@ def sync(
             store,
             options,
             today=today,
-            only=Kind.from_plural(only) if only else None,
+            only=kind,
             reconcile=reconcile,
             now=now,
             refresh=refresh,
@@ -131,6 +132,17 @@ def _open_collection(data_dir: Path) -> Store:
             f"no collection in {data_dir} to sync: crawl it first ('tmdb-collector crawl movies')"
         )
     return Store.open(data_dir)
+
+
+def _refuse_early(data_dir: Path, only: Kind | None, today: date) -> None:
+    """The refusals a sync makes (no collection, a kind never crawled, a watermark after
+    today), made before the writer lock too, so that they leave the directory untouched."""
+    store = _open_collection(data_dir)
+    try:
+        for kind in syncing.kinds_to_sync(store, only):
+            syncing.check_kind(store, kind, today)
+    finally:
+        store.close()
 
 
 def _say(plan: syncing.SyncPlan, watermark: date, json_lines: bool) -> None:

@@ -10,7 +10,7 @@ policy; a 200 answer that is not a change list is retried like a truncated one.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -61,7 +61,7 @@ class ChangePage:
 
     ids: frozenset[int]
     total_pages: int
-    null_ids: int = 0  # rows without an id (TMDb lists a few): skipped, and counted
+    null_ids: int = field(default=0, compare=False)  # rows without an id: skipped, counted
 
 
 def parse_page(doc: dict[str, Any] | None) -> ChangePage | None:

@@ -69,6 +69,9 @@ PROFILES: dict[str, dict[str, float]] = {
         "invalid_json": 0.02,
         "slow": 0.01,
     },
+}
+
+QUIRK_PROFILES: dict[str, dict[str, float]] = {
     # TMDb's own quirks, at rates that a crawl of a few thousand ids meets each of.
     "quirks": {"null_change_ids": 0.02, "duplicate_export_ids": 0.01, "missing_append": 0.02},
 }
@@ -89,11 +92,12 @@ class FaultPlan:
         rates: dict[str, float] = {}
         for item in filter(None, (part.strip() for part in spec.split(","))):
             if "=" not in item:
-                if item not in PROFILES:
+                profiles = PROFILES | QUIRK_PROFILES
+                if item not in profiles:
                     raise ConfigError(
-                        f"unknown fault profile {item!r}; known: {', '.join(PROFILES)}"
+                        f"unknown fault profile {item!r}; known: {', '.join(profiles)}"
                     )
-                rates.update(PROFILES[item])
+                rates.update(profiles[item])
                 continue
             kind, _, value = item.partition("=")
             kind = kind.strip()
