@@ -1,3 +1,3 @@
-from tmdb_collector.cli import main
+from tmdb_collector.entry import main
 
 main()

@@ -18,6 +18,7 @@ from tmdb_collector.commands.report import report
 from tmdb_collector.commands.serve import serve
 from tmdb_collector.commands.simulate import simulate
 from tmdb_collector.commands.sync import sync
+from tmdb_collector.commands.verify import verify
 from tmdb_collector.errors import TmdbCollectorError
 
 
@@ -38,6 +39,7 @@ cli.add_command(report)
 cli.add_command(sync)
 cli.add_command(demo)
 cli.add_command(serve)
+cli.add_command(verify)
 
 
 @cli.command()

@@ -30,6 +30,9 @@ DATA_DIR_ENV: Final = "TMDB_DATA_DIR"
 STORE_FILE: Final = "tmdb.sqlite"
 """The store's file name inside the data directory."""
 
+LOCK_FILE: Final = ".writer.lock"
+"""The writer lock's file inside the data directory: one command writes a store at a time."""
+
 STORE_ZSTD_LEVEL: Final = 3
 """zstd level for stored documents: ~5x smaller than raw JSON at a small CPU cost."""
 

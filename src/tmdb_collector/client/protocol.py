@@ -194,6 +194,20 @@ def unexpected(what: str) -> Answer:
     return Answer(Verdict.RETRY, f"not {what}")
 
 
+ALWAYS_ANSWERED_APPENDS = frozenset({"credits", "movie_credits", "combined_credits"})
+"""The credit appends, which the tables, the network and `crawl people` are built from: TMDb
+answers them in every document that asks (empty lists at worst), so one without is an answer
+cut short. (A name TMDb does not know it leaves out silently: no other append is checked.)"""
+
+
+def missing_appends(doc: Mapping[str, Any] | None, appends: tuple[str, ...]) -> list[str]:
+    """The asked appends that a document should carry and does not (TMDb, now and then,
+    leaves out a movie's `credits`): such an answer is retried, never stored as complete."""
+    if doc is None:
+        return []
+    return [a for a in appends if a in ALWAYS_ANSWERED_APPENDS and a not in doc]
+
+
 def parse_retry_after(value: str | None) -> float | None:
     """Seconds from a Retry-After header (a number of seconds or an HTTP date), or None."""
     if not value:

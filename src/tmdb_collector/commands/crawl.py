@@ -7,8 +7,9 @@ loop; the library (`crawl.jobs`) plans and runs.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import functools
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
@@ -21,7 +22,7 @@ from tmdb_collector import config
 from tmdb_collector.client.protocol import parse_appends
 from tmdb_collector.commands.options import data_dir_option, parse_day
 from tmdb_collector.crawl import fleet as fleets
-from tmdb_collector.crawl import jobs
+from tmdb_collector.crawl import jobs, lock
 from tmdb_collector.crawl.fleet import Fleet
 from tmdb_collector.crawl.jobs import CrawlOptions, Plan
 from tmdb_collector.crawl.scheduler import Tally
@@ -204,6 +205,20 @@ def crawl_options(
     )
 
 
+@contextlib.contextmanager
+def writer(options: CrawlOptions, command: str) -> Iterator[None]:
+    """Hold the data directory's writer lock, and check TMDb access: the lock first, so that a
+    second writer sends no request; but where there is no data directory yet (nothing to
+    protect), the check first, so that a refused key leaves nothing behind."""
+    fresh = not options.data_dir.exists()
+    if fresh:
+        asyncio.run(jobs.check_access(options))
+    with lock.writing(options.data_dir, command):
+        if not fresh:
+            asyncio.run(jobs.check_access(options))
+        yield
+
+
 def reporter(json_lines: bool, quiet: bool) -> Reporter:
     return Reporter("json" if json_lines else "quiet" if quiet else "bar")
 
@@ -298,10 +313,10 @@ def movies(
     if day and ids_file:
         raise click.UsageError("--date and --ids-file are two sources: give one")
     options = replace(crawl_options(**common), local_addr=local_addr)
-    asyncio.run(jobs.check_access(options))
-    store = Store.open(options.data_dir)
-    plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
-    return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
+    with writer(options, "crawl movies"):
+        store = Store.open(options.data_dir)
+        plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
+        return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
 
 
 @crawl.command()
@@ -330,7 +345,7 @@ def people(
 ) -> int:
     """Fetch the people of the stored movies (or of the person export)."""
     options = replace(crawl_options(**common), local_addr=local_addr)
-    asyncio.run(jobs.check_access(options))
-    store = Store.open(options.data_dir)
-    plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
-    return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)
+    with writer(options, "crawl people"):
+        store = Store.open(options.data_dir)
+        plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
+        return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import click
 
+from tmdb_collector import io_errors
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.export import outputs
 from tmdb_collector.progress import counting
@@ -59,6 +60,9 @@ def export(
     request = outputs.ExportRequest.check(format_, data_dir, out, preset, where)
     store = open_collection(data_dir)
     outputs.check_store(store, request)
-    with counting("documents", outputs.documents_to_read(store, request), quiet) as advance:
+    with (
+        io_errors.writing_to(request.out),
+        counting("documents", outputs.documents_to_read(store, request), quiet) as advance,
+    ):
         path = outputs.export(store, request, advance)
     click.echo(f"wrote {path}")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import click
 
-from tmdb_collector import config
+from tmdb_collector import config, io_errors
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.network import FORMATS, ROLES, NetworkOptions, build_from_store, check_formats
@@ -107,7 +107,8 @@ def network(
     total = sum(counts.get(kind, {}).get(State.OK, 0) for kind in Kind)
     reading = counting("documents", total, quiet)
     step = None if quiet else (lambda name: click.echo(f"network: {name}", err=True))
-    summary = build_from_store(store, options, out, chosen, reading=reading, progress=step)
+    with io_errors.writing_to(out):
+        summary = build_from_store(store, options, out, chosen, reading=reading, progress=step)
     communities = "not computed" if summary.communities is None else f"{summary.communities:,}"
     click.echo(
         f"network: {summary.nodes:,} people, {summary.edges:,} edges from {summary.movies:,} "

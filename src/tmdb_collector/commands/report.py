@@ -6,12 +6,13 @@ from pathlib import Path
 
 import click
 
-from tmdb_collector import config
+from tmdb_collector import config, io_errors
 from tmdb_collector.commands.network import _parse_years
 from tmdb_collector.commands.options import data_dir_option, open_collection
 from tmdb_collector.network import ROLES, NetworkOptions
 from tmdb_collector.progress import counting
 from tmdb_collector.report import DrawLimits, build_report, check_out, check_store
+from tmdb_collector.vocab import State
 
 
 @click.command()
@@ -99,9 +100,8 @@ def report(
     )
     store = open_collection(data_dir)
     check_store(store)
-    counts = store.counts()
-    total = sum(counts.get(kind, {}).get("ok", 0) for kind in ("movie", "person"))
-    with counting("documents", total, quiet) as advance:
+    total = sum(counts.get(State.OK, 0) for counts in store.counts().values())
+    with io_errors.writing_to(out), counting("documents", total, quiet) as advance:
         summary = build_report(store, out, options, advance, DrawLimits(max_nodes, max_edges))
     click.echo(
         f"report: {summary.movies:,} movies; network of {summary.cut_nodes:,} people and "

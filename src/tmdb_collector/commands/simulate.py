@@ -88,9 +88,10 @@ from tmdb_collector.errors import ConfigError
     default="none",
     show_default=True,
     metavar="SPEC",
-    help="A profile (none, flaky, hostile) and/or per-kind rates, comma-separated: "
-    "'flaky', 'reset=0.05,http_503=0.1', 'hostile,slow=0'. Kinds: http_500, "
-    "http_502, http_503, http_504, reset, truncated, invalid_json, slow.",
+    help="A profile (none, flaky, hostile, quirks) and/or per-kind rates, comma-separated: "
+    "'flaky', 'reset=0.05,http_503=0.1', 'hostile,quirks'. Kinds: http_500, "
+    "http_502, http_503, http_504, reset, truncated, invalid_json, slow; and TMDb's own "
+    "quirks: null_change_ids, duplicate_export_ids, missing_append.",
 )
 @click.option(
     "--slow-seconds",

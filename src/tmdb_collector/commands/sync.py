@@ -13,6 +13,7 @@ from click.core import ParameterSource
 from tmdb_collector import config
 from tmdb_collector.commands.crawl import common_options, crawl_options, reporter, summarize
 from tmdb_collector.commands.options import parse_day
+from tmdb_collector.crawl import lock
 from tmdb_collector.crawl import sync as syncing
 from tmdb_collector.crawl.jobs import Plan
 from tmdb_collector.crawl.scheduler import Tally
@@ -85,26 +86,29 @@ def sync(
         raise click.UsageError("--append applies to one kind: give --only movies or people too")
     today, now = _today(until)
     options = crawl_options(appends=appends, **common)
-    store = _open_collection(options.data_dir)
-    report = Report(store, reporter(json_lines, quiet), json_lines)
-    work = syncing.sync(
-        store,
-        options,
-        today=today,
-        only=Kind.from_plural(only) if only else None,
-        reconcile=reconcile,
-        now=now,
-        refresh=refresh,
-        appends=appends if _explicit(ctx) else None,
-        report=report,
-    )
-    try:
-        asyncio.run(work)
-    except KeyboardInterrupt:
-        if not report.interrupted:
-            raise  # before any fetching: one line, as for any command
-        return 130  # the summary said so, and what was fetched is saved and settled
-    return report.code
+    kind = Kind.from_plural(only) if only else None
+    _refuse_early(options.data_dir, kind, today)
+    with lock.writing(options.data_dir, "sync"):
+        store = Store.open(options.data_dir)
+        report = Report(store, reporter(json_lines, quiet), json_lines)
+        work = syncing.sync(
+            store,
+            options,
+            today=today,
+            only=kind,
+            reconcile=reconcile,
+            now=now,
+            refresh=refresh,
+            appends=appends if _explicit(ctx) else None,
+            report=report,
+        )
+        try:
+            asyncio.run(work)
+        except KeyboardInterrupt:
+            if not report.interrupted:
+                raise  # before any fetching: one line, as for any command
+            return 130  # the summary said so, and what was fetched is saved and settled
+        return report.code
 
 
 def _explicit(ctx: click.Context) -> bool:
@@ -128,6 +132,17 @@ def _open_collection(data_dir: Path) -> Store:
             f"no collection in {data_dir} to sync: crawl it first ('tmdb-collector crawl movies')"
         )
     return Store.open(data_dir)
+
+
+def _refuse_early(data_dir: Path, only: Kind | None, today: date) -> None:
+    """The refusals a sync makes (no collection, a kind never crawled, a watermark after
+    today), made before the writer lock too, so that they leave the directory untouched."""
+    store = _open_collection(data_dir)
+    try:
+        for kind in syncing.kinds_to_sync(store, only):
+            syncing.check_kind(store, kind, today)
+    finally:
+        store.close()
 
 
 def _say(plan: syncing.SyncPlan, watermark: date, json_lines: bool) -> None:

@@ -10,7 +10,7 @@ policy; a 200 answer that is not a change list is retried like a truncated one.
 from __future__ import annotations
 
 import asyncio
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -61,6 +61,7 @@ class ChangePage:
 
     ids: frozenset[int]
     total_pages: int
+    null_ids: int = field(default=0, compare=False)  # rows without an id: skipped, counted
 
 
 def parse_page(doc: dict[str, Any] | None) -> ChangePage | None:
@@ -72,8 +73,9 @@ def parse_page(doc: dict[str, Any] | None) -> ChangePage | None:
     total = doc.get("total_pages")
     if type(total) is not int or total < 0:
         return None
-    ids = (row.get("id") if isinstance(row, dict) else None for row in doc["results"])
-    return ChangePage(frozenset(i for i in ids if type(i) is int and i > 0), total)
+    ids = [row.get("id") if isinstance(row, dict) else None for row in doc["results"]]
+    kept = frozenset(i for i in ids if type(i) is int and i > 0)
+    return ChangePage(kept, total, sum(1 for i in ids if i is None))
 
 
 # --- reading (network) -------------------------------------------------------------------------
@@ -89,6 +91,7 @@ class ChangeReader:
 
     sender: Sender
     requests: int = 0
+    null_ids: int = 0  # rows listed without an id, over every page read
 
     async def read_day(self, kind: Kind, day: date) -> set[int]:
         """Every id in `kind`'s change list of `day`, all pages; raises ChangeListError when a
@@ -103,11 +106,13 @@ class ChangeReader:
         found = await asyncio.gather(
             *(self._page(kind, day, page) for page in pages), return_exceptions=True
         )
-        ids = set(first.ids)
+        ids, null_ids = set(first.ids), first.null_ids
         for page in found:
             if isinstance(page, BaseException):
                 raise page
             ids |= page.ids
+            null_ids += page.null_ids
+        self.null_ids += null_ids  # once the day is read whole: it is counted once
         return ids
 
     async def _page(self, kind: Kind, day: date, page: int) -> ChangePage:

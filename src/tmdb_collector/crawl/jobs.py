@@ -32,6 +32,7 @@ from tmdb_collector import ids
 from tmdb_collector.crawl.options import CrawlOptions, client_for, connect
 from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
 from tmdb_collector.crawl.store import Store
+from tmdb_collector.errors import StorageError
 from tmdb_collector.vocab import Kind, RunOutcome
 
 __all__ = [
@@ -66,6 +67,7 @@ class Plan:
     malformed: int = 0
     adult: int = 0
     added: int = 0
+    duplicates: int = 0
     facts: dict[str, Any] = field(default_factory=dict)
 
     def as_dict(self) -> dict[str, Any]:
@@ -74,6 +76,8 @@ class Plan:
             found["malformed lines skipped"] = self.malformed
         if self.adult:
             found["adult lines skipped"] = self.adult
+        if self.duplicates:
+            found["duplicate lines skipped"] = self.duplicates
         return found | self.facts
 
 
@@ -83,7 +87,7 @@ def plan_from_file(
     """Make a file's ids (an export, or an ids file) pending; `limit` keeps the first N."""
     wanted: Iterable[int] = itertools.islice(source, limit) if limit else source
     added = store.add(kind, wanted)
-    return Plan(label, source.lines, source.malformed, source.adult, added)
+    return Plan(label, source.lines, source.malformed, source.adult, added, source.duplicates)
 
 
 def plan_movies(
@@ -181,7 +185,11 @@ async def run(
         outcome = RunOutcome.INTERRUPTED
         raise
     finally:
-        save_run(store, tally, outcome)
+        try:
+            save_run(store, tally, outcome)
+        except StorageError:
+            if outcome is RunOutcome.DONE:  # else the error that ended the run is the news
+                raise
         if finished is not None and outcome is not RunOutcome.STOPPED:
             finished(tally, outcome)
 

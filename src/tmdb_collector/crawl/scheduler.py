@@ -17,7 +17,13 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 
 from tmdb_collector import config
-from tmdb_collector.client.protocol import Answer, Verdict, detail_request
+from tmdb_collector.client.protocol import (
+    Answer,
+    Verdict,
+    detail_request,
+    missing_appends,
+    unexpected,
+)
 from tmdb_collector.client.sender import Sender
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.vocab import Kind, State
@@ -212,7 +218,7 @@ class Fetcher:
         counted into `tally`."""
         client = self.sender.client
         request = detail_request(client.api_url, self.kind, id_, self.appends, client.credentials)
-        sent = await self.sender.send(request, _body, lambda answer: self._count(answer, tally))
+        sent = await self.sender.send(request, self._body, lambda a: self._count(a, tally))
         answer = sent.answer
         return Outcome(
             self.kind, id_, STATE_OF[sent.verdict], answer.reason, answer.status, sent.value
@@ -236,7 +242,10 @@ class Fetcher:
         if self._unreachable >= UNREACHABLE_STREAK:
             raise self.sender.client.unreachable()
 
-
-def _body(answer: Answer, body: bytes) -> bytes:
-    """A document is kept as the bytes TMDb sent (classify has checked they are JSON)."""
-    return body
+    def _body(self, answer: Answer, body: bytes) -> bytes | Answer:
+        """A document is kept as the bytes TMDb sent (classify has checked they are JSON),
+        once it carries every append asked for: one without is retried like a cut-off body,
+        and ends `failed` (fetched again by the next run) rather than stored incomplete."""
+        if missing := missing_appends(answer.doc, self.appends):
+            return unexpected(f"a {self.kind} with its {'+'.join(missing)}")
+        return body

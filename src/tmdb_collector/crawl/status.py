@@ -15,6 +15,11 @@ from tmdb_collector.vocab import Kind
 
 def describe(store: Store) -> dict[str, Any]:
     """Per kind: ids by state, failed ids by last cause, the export used, the last run."""
+    with store.snapshot():  # one moment's figures, while a crawl may be writing
+        return {"store": str(store.path), "kinds": _kinds(store)}
+
+
+def _kinds(store: Store) -> dict[str, Any]:
     kinds: dict[str, Any] = {}
     for name, counts in sorted(store.counts().items()):
         kind = Kind(name)
@@ -27,7 +32,7 @@ def describe(store: Store) -> dict[str, Any]:
             "last_run": orjson.loads(last_run) if last_run else None,
             **_sync_facts(store, kind),
         }
-    return {"store": str(store.path), "kinds": kinds}
+    return kinds
 
 
 def _sync_facts(store: Store, kind: Kind) -> dict[str, Any]:

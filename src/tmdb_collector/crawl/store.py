@@ -27,7 +27,7 @@ from typing import Any
 import orjson
 import zstandard
 
-from tmdb_collector import config
+from tmdb_collector import config, io_errors
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.vocab import Kind, State
 
@@ -83,14 +83,39 @@ class Store:
 
     @contextlib.contextmanager
     def _transaction(self) -> Iterator[None]:
-        # Autocommit mode, with explicit transactions: one per batch, all or nothing.
-        self.db.execute("BEGIN IMMEDIATE")
+        # Autocommit mode, with explicit transactions: one per batch, all or nothing. A full
+        # disk or an I/O error loses only this batch, and says so in one line.
+        try:
+            self.db.execute("BEGIN IMMEDIATE")
+            try:
+                yield
+            except BaseException:
+                if self.db.in_transaction:  # SQLite may have rolled back by itself
+                    self.db.execute("ROLLBACK")
+                raise
+            self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+                raise  # a bug of ours, not the disk's
+            if self.db.in_transaction:
+                with contextlib.suppress(sqlite3.Error):
+                    self.db.execute("ROLLBACK")
+            raise io_errors.explain(
+                self.path, exc, "run the same command again: what was fetched before is saved"
+            ) from None
+
+    @contextlib.contextmanager
+    def snapshot(self) -> Iterator[None]:
+        """One read transaction for the block: every read in it sees the store as it was at
+        the first one, however a writer goes on meanwhile (WAL mode)."""
+        if self.db.in_transaction:  # already in one: it is the snapshot
+            yield
+            return
+        self.db.execute("BEGIN")
         try:
             yield
-        except BaseException:
-            self.db.execute("ROLLBACK")
-            raise
-        self.db.execute("COMMIT")
+        finally:
+            self.db.execute("COMMIT")
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One all-or-nothing transaction, for code that keeps its own tables in this file."""

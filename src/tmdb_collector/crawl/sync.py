@@ -159,6 +159,7 @@ class SyncPlan:
     days: list[date] = field(default_factory=list)  # days whose change lists were read whole
     stopped: str | None = None  # why the next day's list was not read
     requests: int = 0  # change-list pages requested
+    null_ids: int = 0  # change-list rows without an id, skipped
     listing: Listing = field(default_factory=Listing)
     reconciled: dict[str, Any] | None = None
     credited: int = 0  # people new to the store named in the synced movies' credits
@@ -169,6 +170,8 @@ class SyncPlan:
         span = f"{self.days[0]}..{self.days[-1]}" if self.days else "none"
         facts: dict[str, Any] = {"days read": span, "change-list requests": self.requests}
         facts["ids to fetch"] = len(self.listing.to_fetch)
+        if self.null_ids:
+            facts["null ids skipped"] = self.null_ids
         if already := len(self.listing.already - self.listing.to_fetch):
             facts["ids already fetched by an earlier run"] = already
         if self.listing.out_of_scope:
@@ -190,6 +193,7 @@ class SyncPlan:
             "through": watermark.isoformat(),
             "days": [day.isoformat() for day in self.days],
             "requests": self.requests,
+            "null_ids_skipped": self.null_ids,
             "fetched": len(self.listing.to_fetch),
             "new": len(self.listing.new),
             "out_of_scope": len(self.listing.out_of_scope),
@@ -260,7 +264,7 @@ async def _read_days(
                 log.note(plan.kind, day, found, plan.today, whole_export, plan.listing)
                 plan.days.append(day)
         finally:
-            plan.requests = reader.requests
+            plan.requests, plan.null_ids = reader.requests, reader.null_ids
 
 
 # --- settle --------------------------------------------------------------------------------------

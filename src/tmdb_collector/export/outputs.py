@@ -168,7 +168,8 @@ def _write(
         module: Any = FILE_SETS[request.format]
         out.mkdir(parents=True, exist_ok=True)
         files = {name: renames.enter_context(replacing(out / name)) for name in module.FILES}
-        rows: dict[str, int] = module.write(store, files, request.condition, scratch, progress)
+        with store.snapshot():  # movies and people as of one moment, though a crawl goes on
+            rows: dict[str, int] = module.write(store, files, request.condition, scratch, progress)
         return files, rows
     if request.format == "jsonl":
         keep = _kept_ids(store, request.condition, scratch, progress)
@@ -278,7 +279,7 @@ def _write_jsonl(
 ) -> None:
     """One raw TMDb document per line (with its appends), as the old tool wrote them, into
     `path`, compressed as `name` says."""
-    with _open_compressed(path, name) as sink:
+    with store.snapshot(), _open_compressed(path, name) as sink:
         for n, (id_, doc) in enumerate(store.documents(Kind.MOVIE), 1):
             if progress and n % 1000 == 0:
                 progress(1000)

@@ -53,14 +53,15 @@ def build(
     ]
     for table in (*wanted, *staging):
         con.execute(table.create_sql())
-    for kind in (Kind.MOVIE, Kind.PERSON):
-        inserts = [schema.insert_sql(t) for t in (*wanted, *staging) if t.source == kind]
-        if not inserts:
-            continue  # people are only read when a wanted table needs them
-        for rows in _chunks(store, kind, chunk):
-            _load(con, kind, rows, inserts)
-            if progress:
-                progress(rows.num_rows)
+    inserts = {
+        kind: [schema.insert_sql(t) for t in (*wanted, *staging) if t.source == kind]
+        for kind in (Kind.MOVIE, Kind.PERSON)
+    }
+    # People are only read when a wanted table needs them; every kind from one snapshot.
+    for kind, rows in _chunks(store, [k for k, sqls in inserts.items() if sqls], chunk):
+        _load(con, kind, rows, inserts[kind])
+        if progress:
+            progress(rows.num_rows)
     for table in wanted:
         if table.source == "derived":
             con.execute(schema.insert_sql(table))
@@ -83,13 +84,17 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: li
     con.execute("DROP TABLE parsed")
 
 
-def _chunks(store: Store, kind: Kind, size: int) -> Iterator[pa.Table]:
-    """The store's ok documents of a kind as Arrow tables (id, fetched_at, doc), read and
-    decompressed on a thread while DuckDB parses the previous chunk."""
-    ahead: queue.Queue[pa.Table | BaseException | None] = queue.Queue(maxsize=2)
+Chunk = tuple[Kind, pa.Table]
+
+
+def _chunks(store: Store, kinds: list[Kind], size: int) -> Iterator[Chunk]:
+    """The store's ok documents of `kinds` as Arrow tables (id, fetched_at, doc), read and
+    decompressed on a thread while DuckDB parses the previous chunk; all of them from one
+    read transaction, so a crawl writing meanwhile cannot make the tables disagree."""
+    ahead: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=2)
     stop = threading.Event()
     thread = threading.Thread(
-        target=_read, args=(store.path, kind, size, ahead, stop), name=f"read-{kind}", daemon=True
+        target=_read, args=(store.path, kinds, size, ahead, stop), name="read-store", daemon=True
     )
     thread.start()
     try:
@@ -107,33 +112,48 @@ def _chunks(store: Store, kind: Kind, size: int) -> Iterator[pa.Table]:
 
 def _read(
     path: Path,
-    kind: Kind,
+    kinds: list[Kind],
     size: int,
-    ahead: queue.Queue[pa.Table | BaseException | None],
+    ahead: queue.Queue[Chunk | BaseException | None],
     stop: threading.Event,
 ) -> None:
     # SQLite connections belong to their thread: the reader opens its own.
     reader = Store(path)
     try:
-        ids: list[int] = []
-        stamps: list[datetime] = []
-        docs: list[bytes] = []
-        for id_, fetched_at, doc in reader.documents_with_time(kind):
-            ids.append(id_)
-            stamps.append(datetime.fromtimestamp(fetched_at or 0, UTC).replace(tzinfo=None))
-            docs.append(doc)
-            if len(ids) >= size:
-                ahead.put(_arrow(ids, stamps, docs))
-                ids, stamps, docs = [], [], []
-                if stop.is_set():
+        with reader.snapshot():
+            for kind in kinds:
+                if not _read_kind(reader, kind, size, ahead, stop):
                     return
-        if ids:
-            ahead.put(_arrow(ids, stamps, docs))
         ahead.put(None)
     except BaseException as exc:  # handed to the consumer, which raises it
         ahead.put(exc)
     finally:
         reader.close()
+
+
+def _read_kind(
+    reader: Store,
+    kind: Kind,
+    size: int,
+    ahead: queue.Queue[Chunk | BaseException | None],
+    stop: threading.Event,
+) -> bool:
+    """Queue a kind's documents in chunks of `size`; False when told to stop."""
+    ids: list[int] = []
+    stamps: list[datetime] = []
+    docs: list[bytes] = []
+    for id_, fetched_at, doc in reader.documents_with_time(kind):
+        ids.append(id_)
+        stamps.append(datetime.fromtimestamp(fetched_at or 0, UTC).replace(tzinfo=None))
+        docs.append(doc)
+        if len(ids) >= size:
+            ahead.put((kind, _arrow(ids, stamps, docs)))
+            ids, stamps, docs = [], [], []
+            if stop.is_set():
+                return False
+    if ids:
+        ahead.put((kind, _arrow(ids, stamps, docs)))
+    return True
 
 
 def _arrow(ids: list[int], stamps: list[datetime], docs: list[bytes]) -> pa.Table:

@@ -169,6 +169,8 @@ class Simulator:
         if index is None:
             return tmdb_error(request, 34)
         wanted = tuple(a for a in MOVIE_APPENDS if a in appends)
+        if "credits" in wanted and self.faults.missing_append(fault_key(request)):
+            wanted = tuple(a for a in wanted if a != "credits")  # TMDb's quirk: left out
         return json_response(request, movie_doc(self.catalog, index, wanted))
 
     async def person(self, request: web.BaseRequest) -> web.Response:
@@ -199,12 +201,23 @@ class Simulator:
         rows = self.change_lists.rows(kind, start, end)
         size = config.SIM_CHANGES_PAGE_SIZE
         body = {
-            "results": rows[(page - 1) * size : page * size],
+            "results": self._with_null_rows(kind, rows[(page - 1) * size : page * size]),
             "page": page,
             "total_pages": math.ceil(len(rows) / size),
             "total_results": len(rows),
         }
         return json_response(request, body, max_age=600)
+
+    def _with_null_rows(self, kind: Kind, rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The rows, with the `null_change_ids` quirk's rows without an id after some."""
+        if not self.faults.quirks:
+            return rows
+        served: list[dict[str, Any]] = []
+        for row in rows:
+            served.append(row)
+            if self.faults.quirk("null_change_ids", kind, row["id"]):
+                served.append({"id": None, "adult": None})
+        return served
 
     # --- export files (files.tmdb.org) -------------------------------------------------------
 
@@ -224,7 +237,11 @@ class Simulator:
         if request.method == "HEAD":
             return response
         kind, day = found
-        for chunk in export_chunks(self.catalog, kind, day):
+
+        def twice(index: int) -> bool:
+            return self.faults.quirk("duplicate_export_ids", kind, index)
+
+        for chunk in export_chunks(self.catalog, kind, day, twice if self.faults.quirks else None):
             await response.write(chunk)
         await response.write_eof()
         return response

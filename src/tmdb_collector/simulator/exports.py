@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import orjson
 
@@ -49,14 +49,19 @@ def person_export_line(catalog: Catalog, index: int, day: int) -> Doc:
     }
 
 
-def export_chunks(catalog: Catalog, kind: Kind, day: int) -> Iterator[bytes]:
-    """The export file of `day` for `kind`, gzip NDJSON, in pieces as it is generated."""
+def export_chunks(
+    catalog: Catalog, kind: Kind, day: int, twice: Callable[[int], bool] | None = None
+) -> Iterator[bytes]:
+    """The export file of `day` for `kind`, gzip NDJSON, in pieces as it is generated; the
+    lines of the indices `twice` picks are listed twice (TMDb's exports do that now and then)."""
     line = movie_export_line if kind == "movie" else person_export_line
     timeline = catalog.movies if kind == "movie" else catalog.people
     packer = gzip_compressobj(1, zlib.DEFLATED, 31)  # 31: a gzip container
     batch: list[bytes] = []
     for index in catalog.export_indices(timeline, day):
         batch.append(orjson.dumps(line(catalog, index, day)))
+        if twice is not None and twice(index):
+            batch.append(batch[-1])
         if len(batch) == LINES_PER_CHUNK:
             yield packer.compress(b"\n".join(batch) + b"\n")
             batch = []

@@ -25,6 +25,7 @@ from tmdb_collector.simulator.payloads import FAULT_CODES, cdn_html
 from tmdb_collector.simulator.responses import JSON_TYPE, tmdb_error
 
 SALT_FAULT = 41
+SALT_QUIRK = 43
 
 KINDS = (
     "http_500",  # TMDb JSON body, code 11
@@ -36,6 +37,13 @@ KINDS = (
     "invalid_json",  # a complete 200 answer whose body is not JSON
     "slow",  # the answer comes after --slow-seconds, later than a client's timeout
 )
+
+QUIRKS = (
+    "null_change_ids",  # a change-list row with "id": null (TMDb lists a few), per row
+    "duplicate_export_ids",  # an export line listed twice, per line
+    "missing_append",  # a movie answer without the `credits` it was asked for, per request
+)
+"""What TMDb's own data does now and then: not transport faults, so outside their 100%."""
 
 PROFILES: dict[str, dict[str, float]] = {
     "none": {},
@@ -63,6 +71,11 @@ PROFILES: dict[str, dict[str, float]] = {
     },
 }
 
+QUIRK_PROFILES: dict[str, dict[str, float]] = {
+    # TMDb's own quirks, at rates that a crawl of a few thousand ids meets each of.
+    "quirks": {"null_change_ids": 0.02, "duplicate_export_ids": 0.01, "missing_append": 0.02},
+}
+
 
 @dataclass
 class FaultPlan:
@@ -71,6 +84,7 @@ class FaultPlan:
     rates: dict[str, float]
     seed: int = 1
     history: dict[str, int] = field(default_factory=dict)
+    quirks: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def parse(cls, spec: str, seed: int = 1) -> FaultPlan:
@@ -78,15 +92,16 @@ class FaultPlan:
         rates: dict[str, float] = {}
         for item in filter(None, (part.strip() for part in spec.split(","))):
             if "=" not in item:
-                if item not in PROFILES:
+                profiles = PROFILES | QUIRK_PROFILES
+                if item not in profiles:
                     raise ConfigError(
-                        f"unknown fault profile {item!r}; known: {', '.join(PROFILES)}"
+                        f"unknown fault profile {item!r}; known: {', '.join(profiles)}"
                     )
-                rates.update(PROFILES[item])
+                rates.update(profiles[item])
                 continue
             kind, _, value = item.partition("=")
             kind = kind.strip()
-            if kind not in KINDS:
+            if kind not in KINDS + QUIRKS:
                 raise ConfigError(f"unknown fault kind {kind!r}; known: {', '.join(KINDS)}")
             try:
                 rate = float(value)
@@ -97,9 +112,10 @@ class FaultPlan:
             if not 0.0 <= rate <= 1.0:
                 raise ConfigError(f"fault rate for {kind} must be between 0 and 1, got {value}")
             rates[kind] = rate
+        quirks = {k: rates.pop(k) for k in QUIRKS if rates.get(k, 0) > 0}
         if sum(rates.values()) > 1.0:
             raise ConfigError("fault rates add up to more than 1")
-        return cls({k: v for k, v in rates.items() if v > 0}, seed)
+        return cls({k: v for k, v in rates.items() if v > 0}, seed, quirks=quirks)
 
     def decide(self, path: str) -> str | None:
         """The fault this request gets, or None; records it so the next try draws anew."""
@@ -113,6 +129,27 @@ class FaultPlan:
                 return kind
             u -= rate
         return None
+
+    def quirk(self, name: str, *key: int | str) -> bool:
+        """Whether quirk `name` strikes the thing `key` names (a row, a line), the same way
+        on every run of the same seed."""
+        rate = self.quirks.get(name, 0.0)
+        if rate <= 0.0:
+            return False
+        where = zlib.crc32(repr(key).encode())
+        return mix(self.seed, SALT_QUIRK, zlib.crc32(name.encode()), where) / 2.0**64 < rate
+
+    def missing_append(self, path: str) -> bool:
+        """Whether this request's answer leaves out its `credits`; like a fault, a path that
+        just had it draws again on its next request."""
+        if self.quirks.get("missing_append", 0.0) <= 0.0:
+            return False
+        key = f"missing_append:{path}"
+        times = self.history.get(key, 0)
+        if self.quirk("missing_append", path, times):
+            self.history[key] = times + 1
+            return True
+        return False
 
     def html_body(self, path: str) -> bool:
         """Whether a 502/503/504 answer comes from the CDN (HTML) rather than TMDb (JSON)."""
