@@ -130,6 +130,10 @@ CHUNK_SIZE_ENV: Final = "TMDB_CHUNK_SIZE"
 REMOTE_PYTHON_ENV: Final = "TMDB_REMOTE_PYTHON"
 """Environment variable for `--remote-python`: the Python of tmdb-collector on `--ssh` hosts."""
 
+SSH_CONFIG_ENV: Final = "TMDB_SSH_CONFIG"
+"""Environment variable for `--ssh-config`: the OpenSSH client configuration (keys, ports, known
+hosts) for the `--ssh` hosts, instead of ~/.ssh/config."""
+
 CLUSTER_TIMEOUT_ENV: Final = "TMDB_CLUSTER_TIMEOUT"
 """Environment variable for `--cluster-timeout`."""
 

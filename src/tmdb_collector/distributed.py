@@ -328,9 +328,11 @@ def start_cluster(fleet: Fleet) -> Any:
     worker; the first also the scheduler), one thread per worker: one egress, one governor."""
     if fleet.ssh_hosts:
         hosts = [fleet.ssh_hosts[0], *fleet.ssh_hosts]
+        # asyncssh reads ~/.ssh/config (keys, ports, users, known hosts) unless told another.
+        config_file = {"config": [str(fleet.ssh_config)]} if fleet.ssh_config else {}
         return SSHCluster(
             [h.host for h in hosts],
-            connect_options=[{"username": h.user} if h.user else {} for h in hosts],
+            connect_options=[h.connect_options() | config_file for h in hosts],
             worker_options={"nthreads": 1, "n_workers": 1},
             scheduler_options={"port": config.FLEET_SCHEDULER_PORT},
             remote_python=fleet.remote_python,

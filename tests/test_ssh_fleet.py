@@ -1,0 +1,206 @@
+"""End-to-end tests of `crawl --ssh`: a Dask SSHCluster started on real OpenSSH servers (issue
+#14, item 4).
+
+Each machine is a network namespace with an address of its own and its own `sshd` (see
+`ssh_lab.py`); the crawler runs as a child process with `--ssh hosts.txt` (`address:port`
+lines) and `--ssh-config` (the key pair and known hosts the lab made), starts the scheduler on
+the first machine and a worker on each, over ssh, with this virtual environment's Python as
+`--remote-python`. The simulator listens on the lab's bridge, so it counts each machine's
+requests under that machine's address. Dask processes are found under each machine's sshd and
+killed by PID; a machine is cut off by setting its link down. These tests need root, sshd and
+`ip netns`: without them they skip, except on CI (CI=true), where they fail.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import getpass
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from distributed import Client
+
+from ssh_lab import Lab, Machine, lab
+from test_crawl_e2e import (
+    Child,
+    StartSim,
+    assert_store_matches_catalog,
+    child_env,
+    crawl_cmd,
+    export_ids,
+    rows,
+    run,
+    same_records,
+    started,
+    summary,
+)
+from test_distributed import by_ip, wait_for_progress
+from tmdb_collector import config
+from tmdb_collector.simulator.process import SimulatorProcess
+
+CANARY = "canary-6d2f0a93-ssh-fleet-key"
+
+
+def ssh_crawl_cmd(sim: SimulatorProcess, machines: Lab, data: Path, *args: str) -> list[str]:
+    """`crawl movies --ssh` on the lab's machines, with this Python on each."""
+    return crawl_cmd(
+        sim, data, "--ssh", str(machines.hosts_file), "--ssh-config", str(machines.ssh_config),
+        "--remote-python", sys.executable, "--cluster-timeout", "30", *args,
+    )  # fmt: skip
+
+
+def answered(sim: SimulatorProcess, machine: Machine) -> int:
+    """Requests the simulator answered from `machine`'s address."""
+    return sum(by_ip(sim).get(machine.address, {}).values())
+
+
+def fetching(sim: SimulatorProcess, machine: Machine, seconds: float = 30) -> None:
+    """Return once `machine` is seen fetching: its answers went up over the last 0.1 s."""
+    deadline, before = time.monotonic() + seconds, -1
+    while time.monotonic() < deadline:
+        now = answered(sim, machine)
+        if before >= 0 and now > before:
+            return
+        before = now
+        time.sleep(0.1)
+    raise AssertionError(f"{machine.address} fetched nothing for {seconds} s")
+
+
+def the_worker(machine: Machine, child: Child, seconds: float = 30) -> int:
+    """The PID of the Dask worker process running under `machine`'s sshd."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        assert child.proc.poll() is None, child.output()
+        workers = machine.dask("worker")
+        if len(workers) == 1:
+            return workers[0].pid
+        time.sleep(0.1)
+    raise AssertionError(f"no Dask worker under the sshd of {machine.address}")
+
+
+def dask_logs(scheduler: str) -> str:
+    """The scheduler's and the workers' logs (what they keep in memory), read as the
+    dashboard would."""
+    with Client(scheduler, timeout=10) as client:
+        return repr([client.get_scheduler_logs(n=10_000), client.get_worker_logs(n=10_000)])
+
+
+def what_processes_show(machines: Lab) -> str:
+    """The command line and environment of every process under the machines' sshd."""
+    seen = []
+    for machine in machines.machines:
+        for proc in machine.processes():
+            with contextlib.suppress(Exception):  # a process may end as it is read
+                seen.append(f"{proc.cmdline()!r} {proc.environ()!r}")
+    return "\n".join(seen)
+
+
+@pytest.fixture
+def machines(tmp_path: Path) -> Iterator[Lab]:
+    with lab(tmp_path / "lab", 3) as started_lab:
+        yield started_lab
+
+
+def test_a_fleet_over_ssh_crawls_what_one_machine_does(
+    machines: Lab, start_sim: StartSim, tmp_path: Path
+) -> None:
+    """`crawl movies --ssh hosts.txt` on 3 machines (each its own sshd and address): exit 0,
+    every id ok or gone, the same records as a crawl on one machine; each machine fetched from
+    its own address (the simulator counts them apart). The key never shows in what the sshd
+    logged (at DEBUG3), in the command line or environment of any process under
+    the sshd, in the Dask logs, in the crawler's output or in any file left; and once the crawl
+    is over, no process is left under any sshd."""
+    movies = 600
+    sim = start_sim("--host", machines.gateway, "--movies", str(movies), api_key=CANARY)
+    # One line in the user@host:port form (the others are address:port).
+    first, *rest = machines.machines
+    lines = [f"{getpass.getuser()}@{first.address}:2222", *(f"{m.address}:2222" for m in rest)]
+    machines.hosts_file.write_text("".join(line + "\n" for line in lines))
+    data, env = tmp_path / "fleet", child_env(TMDB_API_KEY=CANARY)
+    cmd = ssh_crawl_cmd(sim, machines, data, "--rate", "40", "--chunk-size", "30", "--json")
+    with started(cmd, tmp_path, env) as child:
+        wait_for_progress(data, child, 100)
+        shown = what_processes_show(machines)
+        logs = dask_logs(f"tcp://{first.address}:{config.FLEET_SCHEDULER_PORT}")
+        assert child.proc.wait(timeout=90) == 0, child.output()
+        out, err = child.output()
+    assert "distributed.cli.dask_spec" in shown and "worker" in logs  # both were really read
+    assert_store_matches_catalog(data, movies, config.SIM_SEED, export_ids(movies))
+    here = run(crawl_cmd(sim, tmp_path / "here", "--json"), tmp_path, env, timeout=90)
+    assert here.returncode == 0, here.stderr
+    assert same_records(rows(data)) == same_records(rows(tmp_path / "here"))
+    fetched = {m.address: answered(sim, m) for m in machines.machines}
+    assert all(fetched.values()) and sum(fetched.values()) == movies, fetched
+    workers = summary(out)["workers"]
+    assert sorted(name.split(":")[0] for name in workers) == sorted(fetched)
+    # Nothing left running on the machines.
+    deadline = time.monotonic() + 15
+    while any(m.processes() for m in machines.machines) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [m.address for m in machines.machines if m.processes()]
+    sshd_logs = "".join(m.log.read_text(errors="replace") for m in machines.machines)
+    assert "Starting session: command" in sshd_logs  # the logs saw the sessions
+    texts = (shown, logs, out, err, sshd_logs)
+    assert not [text for text in texts if CANARY in text]
+    left = [p for p in tmp_path.rglob("*") if p.is_file() and CANARY.encode() in p.read_bytes()]
+    assert not left
+
+
+def test_a_worker_killed_under_its_sshd_loses_nothing(
+    machines: Lab, start_sim: StartSim, tmp_path: Path
+) -> None:
+    """SIGKILL the Dask worker process under the second machine's sshd while it is fetching
+    a chunk: the chunk is fetched again (by another worker, or by the one its nanny starts in
+    its place) and the crawl ends with exit 0 and every id stored."""
+    movies = 900
+    sim = start_sim("--host", machines.gateway, "--movies", str(movies), api_key=CANARY)
+    data, victim = tmp_path / "data", machines.machines[1]
+    cmd = ssh_crawl_cmd(sim, machines, data, "--rate", "30", "--chunk-size", "40", "--json")
+    with started(cmd, tmp_path, child_env(TMDB_API_KEY=CANARY)) as child:
+        at_kill = wait_for_progress(data, child, 150)
+        worker = the_worker(victim, child)
+        fetching(sim, victim)
+        subprocess.run(["kill", "-KILL", str(worker)], check=True, timeout=10)
+        assert child.proc.wait(timeout=90) == 0, child.output()
+    assert at_kill < movies  # the kill landed mid-run
+    assert_store_matches_catalog(data, movies, config.SIM_SEED, export_ids(movies))
+    # The requests of the chunk the worker died in were made again.
+    assert sum(answered(sim, m) for m in machines.machines) > movies
+
+
+def test_a_machine_cut_off_mid_chunk_loses_nothing(
+    machines: Lab, start_sim: StartSim, tmp_path: Path
+) -> None:
+    """The third machine's link goes down while its worker is fetching a chunk: its requests
+    and its connection to the scheduler hang. With a worker TTL of 5 s and a connect timeout of
+    5 s (Dask's configuration, which the scheduler started over ssh inherits from the driver's
+    environment: it tries to restart the silent worker through its nanny, then gives up on it),
+    its chunks go to the other machines: exit 0, every id stored, within 40 s of the cut
+    (about 17 s here; with Dask's defaults, 5 minutes and 30 s)."""
+    movies = 900
+    sim = start_sim("--host", machines.gateway, "--movies", str(movies), api_key=CANARY)
+    data, victim = tmp_path / "data", machines.machines[2]
+    cmd = ssh_crawl_cmd(sim, machines, data, "--rate", "40", "--chunk-size", "40", "--json")
+    env = child_env(
+        TMDB_API_KEY=CANARY,
+        DASK_DISTRIBUTED__SCHEDULER__WORKER_TTL="5s",
+        DASK_DISTRIBUTED__COMM__TIMEOUTS__CONNECT="5s",
+    )
+    with started(cmd, tmp_path, env) as child:
+        at_cut = wait_for_progress(data, child, 150)
+        fetching(sim, victim)
+        machines.cut(victim)
+        cut_at, cut_answers = time.monotonic(), answered(sim, victim)
+        assert child.proc.wait(timeout=90) == 0, child.output()
+        after_cut = time.monotonic() - cut_at
+        out, _ = child.output()
+    assert at_cut < movies and after_cut < 40, (at_cut, after_cut)
+    assert_store_matches_catalog(data, movies, config.SIM_SEED, export_ids(movies))
+    assert answered(sim, victim) == cut_answers  # nothing came from it since
+    # What it had fetched of its last chunk was lost with it, and fetched again.
+    assert sum(answered(sim, m) for m in machines.machines) > movies
+    assert summary(out)["done"] == movies
