@@ -73,7 +73,7 @@ def test_an_ssh_config_goes_with_ssh_and_must_be_readable(tmp_path: Path) -> Non
     assert fleet is not None and fleet.ssh_config == ssh_config.resolve()
     with pytest.raises(ConfigError, match="--ssh-config is for the machines of --ssh"):
         choose(local_workers=2, ssh_config=ssh_config)
-    with pytest.raises(ConfigError, match="cannot read the ssh config .*No such file"):
+    with pytest.raises(ConfigError, match=r"cannot read the ssh config .*No such file"):
         choose(ssh=hosts, ssh_config=tmp_path / "nope")
 
 

@@ -13,6 +13,7 @@ killed by PID; a machine is cut off by setting its link down. These tests need r
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import getpass
 import subprocess
@@ -39,7 +40,8 @@ from test_crawl_e2e import (
     summary,
 )
 from test_distributed import by_ip, wait_for_progress
-from tmdb_collector import config
+from tmdb_collector import config, distributed
+from tmdb_collector.crawl.fleet import Fleet, read_hosts_file
 from tmdb_collector.simulator.process import SimulatorProcess
 
 CANARY = "canary-6d2f0a93-ssh-fleet-key"
@@ -204,3 +206,36 @@ def test_a_machine_cut_off_mid_chunk_loses_nothing(
     # What it had fetched of its last chunk was lost with it, and fetched again.
     assert sum(answered(sim, m) for m in machines.machines) > movies
     assert summary(out)["done"] == movies
+
+
+def test_what_the_remote_processes_print_never_stalls_them(tmp_path: Path) -> None:
+    """The scheduler and a worker started over ssh each print 8 MB to stderr (Dask's SSHCluster
+    stops reading it once they have started; unread, about 4 MB blocks them): both finish in
+    seconds, because the driver reads their output for as long as the cluster runs."""
+
+    def print_to_stderr(megabytes: int) -> int:  # nested: sent by value, as the test module
+        # is not importable on the workers; what a long crawl's log lines add up to, at once
+        line = "a Dask log line, of the kind a crawl of days accumulates".ljust(1023) + "\n"
+        for _ in range(megabytes * 1024):
+            sys.stderr.write(line)
+        sys.stderr.flush()
+        return megabytes
+
+    async def print_on_the_fleet(fleet: Fleet) -> list[float]:
+        async with distributed.cluster_client(fleet) as client:
+            took = []
+            for run in (client.run, client.run_on_scheduler):
+                started_at = time.monotonic()
+                await asyncio.wait_for(run(print_to_stderr, 8), timeout=30)
+                took.append(time.monotonic() - started_at)
+            return took
+
+    with lab(tmp_path / "lab", 1) as one:
+        fleet = Fleet(
+            ssh_hosts=read_hosts_file(one.hosts_file),
+            ssh_config=one.ssh_config,
+            remote_python=sys.executable,
+            timeout=30,
+        )
+        took = asyncio.run(print_on_the_fleet(fleet))
+    assert max(took) < 20, took

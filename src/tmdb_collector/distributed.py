@@ -28,7 +28,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -310,6 +310,8 @@ async def cluster_client(fleet: Fleet) -> AsyncIterator[Client]:
                 address: Any = fleet.cluster
             else:
                 address = await stack.enter_async_context(start_cluster(fleet))
+                if fleet.ssh_hosts:
+                    stack.enter_context(draining_ssh_output(address))
             client = await stack.enter_async_context(
                 Client(address, asynchronous=True, timeout=fleet.timeout)
             )
@@ -347,6 +349,38 @@ def start_cluster(fleet: Fleet) -> Any:
         silence_logs=logging.CRITICAL,  # progress is ours; Dask's own notes would garble it
         asynchronous=True,
     )
+
+
+@contextlib.contextmanager
+def draining_ssh_output(cluster: Any) -> Iterator[None]:
+    """While the block runs, read what the scheduler and workers started over ssh print.
+
+    Dask's SSHCluster reads a remote process's output only until it has started; unread, it
+    fills the ssh channel's window (a few MB of log lines, days into a crawl) and the remote
+    process blocks on its next log line: a worker stops fetching, a scheduler stops the fleet.
+    What is read is passed to Dask's logger (at debug level: dropped, as Dask's notes are).
+    """
+    remote = [cluster.scheduler, *cluster.workers.values()]
+    streams = [
+        stream
+        for proc in (getattr(process, "proc", None) for process in remote)
+        if proc is not None
+        for stream in (proc.stdout, proc.stderr)
+    ]
+    readers = [asyncio.ensure_future(read_to_end(stream)) for stream in streams]
+    try:
+        yield
+    finally:
+        for reader in readers:
+            reader.cancel()
+
+
+async def read_to_end(stream: Any) -> None:
+    """Read a remote process's output line by line until it ends (the process exits)."""
+    log = logging.getLogger("distributed.deploy.ssh")
+    with contextlib.suppress(Exception):  # the connection may be cut: nothing more to read
+        while line := await stream.readline():
+            log.debug("%s", str(line).rstrip())
 
 
 async def wait_for_a_worker(client: Client, fleet: Fleet) -> None:
