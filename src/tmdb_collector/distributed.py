@@ -353,20 +353,12 @@ def start_cluster(fleet: Fleet) -> Any:
 
 @contextlib.contextmanager
 def draining_ssh_output(cluster: Any) -> Iterator[None]:
-    """While the block runs, read what the scheduler and workers started over ssh print.
-
-    Dask's SSHCluster reads a remote process's output only until it has started; unread, it
-    fills the ssh channel's window (a few MB of log lines, days into a crawl) and the remote
-    process blocks on its next log line: a worker stops fetching, a scheduler stops the fleet.
-    What is read is passed to Dask's logger (at debug level: dropped, as Dask's notes are).
-    """
-    remote = [cluster.scheduler, *cluster.workers.values()]
-    streams = [
-        stream
-        for proc in (getattr(process, "proc", None) for process in remote)
-        if proc is not None
-        for stream in (proc.stdout, proc.stderr)
-    ]
+    """While the block runs, read what the processes started over ssh print. Dask's SSHCluster
+    reads it only until they have started; unread, a few MB of log lines (days into a crawl)
+    fill the ssh channel and block the process at its next line: a worker stops fetching, a
+    scheduler stops the fleet. The lines go to Dask's logger (dropped, as its notes are)."""
+    procs = [getattr(p, "proc", None) for p in (cluster.scheduler, *cluster.workers.values())]
+    streams = [s for proc in procs if proc is not None for s in (proc.stdout, proc.stderr)]
     readers = [asyncio.ensure_future(read_to_end(stream)) for stream in streams]
     try:
         yield
@@ -376,10 +368,9 @@ def draining_ssh_output(cluster: Any) -> Iterator[None]:
 
 
 async def read_to_end(stream: Any) -> None:
-    """Read a remote process's output line by line until it ends (the process exits)."""
     log = logging.getLogger("distributed.deploy.ssh")
-    with contextlib.suppress(Exception):  # the connection may be cut: nothing more to read
-        while line := await stream.readline():
+    with contextlib.suppress(Exception):  # a cut connection: nothing more to read
+        while line := await stream.readline():  # until the remote process exits
             log.debug("%s", str(line).rstrip())
 
 
