@@ -25,12 +25,15 @@ from pathlib import Path
 import pytest
 from distributed import Client
 
-from ssh_lab import Lab, Machine, lab
+from ssh_lab import SSH_PORT, Lab, Machine, keygen, lab
 from test_crawl_e2e import (
+    SHARED_KEY,
     Child,
     StartSim,
+    assert_one_clear_line,
     assert_store_matches_catalog,
     child_env,
+    counts,
     crawl_cmd,
     export_ids,
     rows,
@@ -239,3 +242,49 @@ def test_what_the_remote_processes_print_never_stalls_them(tmp_path: Path) -> No
         )
         took = asyncio.run(print_on_the_fleet(fleet))
     assert max(took) < 20, took
+
+
+def break_the_third(machines: Lab, how: str) -> None:
+    """Make the third machine unusable (its host key unknown, or no sshd where the hosts file
+    says), or every machine (the key not accepted)."""
+    third = machines.machines[2]
+    if how == "host key unknown":
+        known = (machines.root / "known_hosts").read_text().splitlines()
+        kept = [line for line in known if not line.startswith(f"[{third.address}]")]
+        (machines.root / "known_hosts").write_text("".join(line + "\n" for line in kept))
+    elif how == "key refused":  # for all: ssh tries every IdentityFile that a Host matches
+        keygen("stranger", machines.root)
+        text = machines.ssh_config.read_text()
+        machines.ssh_config.write_text(text.replace("id_ed25519", "stranger"))
+    else:
+        text = machines.hosts_file.read_text()
+        machines.hosts_file.write_text(
+            text.replace(f"{third.address}:{SSH_PORT}", f"{third.address}:2223")
+        )
+
+
+@pytest.mark.parametrize(
+    ("how", "needle"),
+    [
+        ("host key unknown", "not trusted"),
+        ("key refused", "ermission denied"),
+        ("machine down", "2223"),
+    ],
+)
+def test_a_fleet_that_cannot_start_is_one_line_and_leaves_nothing_running(
+    machines: Lab, sim: SimulatorProcess, tmp_path: Path, how: str, needle: str
+) -> None:
+    """The third machine cannot be used (its host key is not in the known hosts, or no sshd
+    answers on its port), or none can (the key is refused): exit 2 with one line that names
+    the cause, the ids planned and pending for the next run, and nothing left running on the
+    machines (the scheduler and the workers that did start are stopped)."""
+    break_the_third(machines, how)
+    data = tmp_path / "data"
+    cmd = ssh_crawl_cmd(sim, machines, data, "--limit", "5", "--quiet")
+    result = run(cmd, tmp_path, child_env(TMDB_API_KEY=SHARED_KEY), timeout=90)
+    assert_one_clear_line(result, "cannot start or reach 3 machines over ssh", needle)
+    assert counts(data)["pending"] == 5
+    deadline = time.monotonic() + 15
+    while any(m.processes() for m in machines.machines) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not [m.address for m in machines.machines if m.processes()]
