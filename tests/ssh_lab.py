@@ -83,14 +83,13 @@ class Machine:
         return self.home / "sshd.log"
 
     def processes(self) -> list[psutil.Process]:
-        """Every process under this machine's sshd (sessions, shells, Dask processes)."""
-        found: list[psutil.Process] = []
-        parents = [self.sshd.pid] if self.sshd is not None else []
-        while parents and len(found) < 1000:  # level by level: one may end as it is read
+        """Every process running on this machine but its sshd: sessions, shells, Dask
+        processes, and any that outlived the session that started them."""
+        found = []
+        for pid in ip("netns", "pids", self.name, check=False).stdout.split():
             with contextlib.suppress(psutil.NoSuchProcess):
-                children = psutil.Process(parents.pop()).children()
-                found += children
-                parents += [child.pid for child in children]
+                if self.sshd is None or int(pid) != self.sshd.pid:
+                    found.append(psutil.Process(int(pid)))
         return found
 
     def dask(self, role: str) -> list[psutil.Process]:
