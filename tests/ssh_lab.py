@@ -88,8 +88,9 @@ class Machine:
         found = []
         for pid in ip("netns", "pids", self.name, check=False).stdout.split():
             with contextlib.suppress(psutil.NoSuchProcess):
-                if self.sshd is None or int(pid) != self.sshd.pid:
-                    found.append(psutil.Process(int(pid)))
+                proc = psutil.Process(int(pid))
+                if (self.sshd is None or proc.pid != self.sshd.pid) and is_running(proc):
+                    found.append(proc)
         return found
 
     def dask(self, role: str) -> list[psutil.Process]:
@@ -232,10 +233,18 @@ def stop_namespace(machine: Machine) -> None:
             proc = psutil.Process(pid)
             proc.send_signal(signal.SIGKILL)
             procs.append(proc)
-    psutil.wait_procs(procs, timeout=10)
+    deadline = time.monotonic() + 10  # dead is enough: the container's init reaps slowly
+    while any(is_running(proc) for proc in procs) and time.monotonic() < deadline:
+        time.sleep(0.05)
     if machine.sshd is not None:
         machine.sshd.wait(timeout=10)
     ip("netns", "del", machine.name, check=False)
+
+
+def is_running(proc: psutil.Process) -> bool:
+    with contextlib.suppress(psutil.NoSuchProcess):
+        return proc.status() != psutil.STATUS_ZOMBIE
+    return False
 
 
 def keygen(name: str, where: Path) -> str:
