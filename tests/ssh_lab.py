@@ -94,7 +94,7 @@ class Machine:
         return found
 
     def dask(self, role: str) -> list[psutil.Process]:
-        """The Dask processes under this sshd: role 'worker' (the process that fetches, spawned
+        """The Dask processes on this machine: role 'worker' (the process that fetches, spawned
         by its nanny), 'nanny' or 'scheduler'."""
         found = []
         for proc in self.processes():

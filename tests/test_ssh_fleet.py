@@ -6,8 +6,8 @@ Each machine is a network namespace with an address of its own and its own `sshd
 lines) and `--ssh-config` (the key pair and known hosts the lab made), starts the scheduler on
 the first machine and a worker on each, over ssh, with this virtual environment's Python as
 `--remote-python`. The simulator listens on the lab's bridge, so it counts each machine's
-requests under that machine's address. Dask processes are found under each machine's sshd and
-killed by PID; a machine is cut off by setting its link down. These tests need root, sshd and
+requests under that machine's address. Dask processes are found on each machine (its namespace)
+and killed by PID; a machine is cut off by setting its link down. These tests need root, sshd and
 `ip netns`: without them they skip, except on CI (CI=true), where they fail.
 """
 
@@ -78,7 +78,7 @@ def fetching(sim: SimulatorProcess, machine: Machine, seconds: float = 30) -> No
 
 
 def the_worker(machine: Machine, child: Child, seconds: float = 30) -> int:
-    """The PID of the Dask worker process running under `machine`'s sshd."""
+    """The PID of the Dask worker process running on `machine` (started by its sshd)."""
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         assert child.proc.poll() is None, child.output()
@@ -86,7 +86,7 @@ def the_worker(machine: Machine, child: Child, seconds: float = 30) -> int:
         if len(workers) == 1:
             return workers[0].pid
         time.sleep(0.1)
-    raise AssertionError(f"no Dask worker under the sshd of {machine.address}")
+    raise AssertionError(f"no Dask worker on {machine.address}")
 
 
 def dask_logs(scheduler: str) -> str:
@@ -97,7 +97,7 @@ def dask_logs(scheduler: str) -> str:
 
 
 def what_processes_show(machines: Lab) -> str:
-    """The command line and environment of every process under the machines' sshd."""
+    """The command line and environment of every process on the machines but their sshd."""
     seen = []
     for machine in machines.machines:
         for proc in machine.processes():
@@ -118,8 +118,8 @@ def test_a_fleet_over_ssh_crawls_what_one_machine_does(
     """`crawl movies --ssh hosts.txt` on 3 machines (each its own sshd and address): exit 0,
     every id ok or gone, the same records as a crawl on one machine; each machine fetched from
     its own address (the simulator counts them apart). The key never shows in what the sshd
-    logged (at DEBUG3), in the command line or environment of any process under
-    the sshd, in the Dask logs, in the crawler's output or in any file left; and once the crawl
+    logged (at DEBUG3), in the command line or environment of any process on the
+    machines, in the Dask logs, in the crawler's output or in any file left; and once the crawl
     is over, no process is left on any machine (but its sshd)."""
     movies = 600
     sim = start_sim("--host", machines.gateway, "--movies", str(movies), api_key=CANARY)
@@ -156,7 +156,7 @@ def test_a_fleet_over_ssh_crawls_what_one_machine_does(
 def test_a_worker_killed_under_its_sshd_loses_nothing(
     machines: Lab, start_sim: StartSim, tmp_path: Path
 ) -> None:
-    """SIGKILL the Dask worker process under the second machine's sshd while it is fetching
+    """SIGKILL the Dask worker process on the second machine while it is fetching
     a chunk: the chunk is fetched again (by another worker, or by the one its nanny starts in
     its place) and the crawl ends with exit 0 and every id stored."""
     movies = 900
