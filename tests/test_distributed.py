@@ -322,6 +322,7 @@ def test_bad_fleet_options_exit_2_before_any_request(
     [
         ("TMDB_CLUSTER", "http://127.0.0.1:8786", "--cluster wants a Dask scheduler's address"),
         ("TMDB_SSH_HOSTS", "missing-hosts.txt", "cannot read the hosts file"),
+        ("TMDB_SSH_CONFIG", "ssh_config", "--ssh-config is for the machines of --ssh"),
         ("TMDB_BIND", "192.0.2.1", "192.0.2.1: not an address of this machine"),
         ("TMDB_LOCAL_WORKERS", "0", "--local-workers"),
         ("TMDB_CHUNK_SIZE", "0", "--chunk-size"),

@@ -21,14 +21,23 @@ def test_a_hosts_file_like_the_old_ips_txt(tmp_path: Path) -> None:
     hosts = tmp_path / "ips.txt"
     hosts.write_text(
         "# the scheduler first\n203.0.113.7\n\n  crawler@203.0.113.8  # a second NIC\n"
-        "crawl-3.example.org\n[2001:db8::1]\n"
+        "crawl-3.example.org\n[2001:db8::1]\ncrawler@203.0.113.9:2222\n[2001:db8::2]:22\n"
+        "203.0.113.7:2201\n"
     )
     assert read_hosts_file(hosts) == (
         SshHost("203.0.113.7"),
         SshHost("203.0.113.8", "crawler"),
         SshHost("crawl-3.example.org"),
         SshHost("2001:db8::1"),
+        SshHost("203.0.113.9", "crawler", 2222),
+        SshHost("2001:db8::2", None, 22),
+        SshHost("203.0.113.7", None, 2201),  # another sshd of that address: another machine
     )
+    assert SshHost("203.0.113.9", "crawler", 2222).connect_options() == {
+        "username": "crawler",
+        "port": 2222,
+    }
+    assert SshHost("203.0.113.7").connect_options() == {}  # ssh's own: ~/.ssh/config, 22
 
 
 @pytest.mark.parametrize(
@@ -38,6 +47,9 @@ def test_a_hosts_file_like_the_old_ips_txt(tmp_path: Path) -> None:
         ("203.0.113.7\nhost name with spaces\n", "line 2: 'host name with spaces' is not a host"),
         ("203.0.113.7\nuser@203.0.113.7\n", "line 2: 203.0.113.7 is listed twice"),
         ("ssh://203.0.113.7\n", "is not a host"),
+        ("203.0.113.7:99999\n", "line 1: 99999 is not a port"),
+        ("203.0.113.7:\n", "is not a host ([user@]host[:port])"),
+        ("2001:db8::1\n", "is not a host"),  # an IPv6 address with a port needs brackets
     ],
 )
 def test_a_bad_hosts_file_is_one_clear_error(tmp_path: Path, text: str, needle: str) -> None:
@@ -51,6 +63,18 @@ def test_a_bad_hosts_file_is_one_clear_error(tmp_path: Path, text: str, needle: 
 def test_a_missing_hosts_file_is_one_clear_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError, match=r"cannot read the hosts file .*No such file"):
         read_hosts_file(tmp_path / "nope.txt")
+
+
+def test_an_ssh_config_goes_with_ssh_and_must_be_readable(tmp_path: Path) -> None:
+    hosts, ssh_config = tmp_path / "hosts.txt", tmp_path / "ssh_config"
+    hosts.write_text("203.0.113.7:2222\n")
+    ssh_config.write_text("Host *\n  IdentityFile ~/.ssh/crawler\n")
+    fleet, _ = choose(ssh=hosts, ssh_config=ssh_config)
+    assert fleet is not None and fleet.ssh_config == ssh_config.resolve()
+    with pytest.raises(ConfigError, match="--ssh-config is for the machines of --ssh"):
+        choose(local_workers=2, ssh_config=ssh_config)
+    with pytest.raises(ConfigError, match=r"cannot read the ssh config .*No such file"):
+        choose(ssh=hosts, ssh_config=tmp_path / "nope")
 
 
 def test_where_a_crawl_runs() -> None:

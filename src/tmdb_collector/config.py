@@ -133,6 +133,10 @@ CHUNK_SIZE_ENV: Final = "TMDB_CHUNK_SIZE"
 REMOTE_PYTHON_ENV: Final = "TMDB_REMOTE_PYTHON"
 """Environment variable for `--remote-python`: the Python of tmdb-collector on `--ssh` hosts."""
 
+SSH_CONFIG_ENV: Final = "TMDB_SSH_CONFIG"
+"""Environment variable for `--ssh-config`: the OpenSSH client configuration (keys, ports, known
+hosts) for the `--ssh` hosts, instead of ~/.ssh/config."""
+
 CLUSTER_TIMEOUT_ENV: Final = "TMDB_CLUSTER_TIMEOUT"
 """Environment variable for `--cluster-timeout`."""
 
@@ -141,6 +145,15 @@ FLEET_CLUSTER_TIMEOUT_S: Final = 10.0
 
 FLEET_SCHEDULER_PORT: Final = 8786
 """Port of the scheduler `--ssh` starts (Dask's usual one), so workers started by hand find it."""
+
+FLEET_SSH_IDLE_S: Final = 300.0
+"""A scheduler started by `--ssh` stops after this long without a task (its driver killed or
+cut off: nobody else would stop it), and its workers with it. Dask's own setting,
+`distributed.scheduler.idle-timeout` (DASK_DISTRIBUTED__SCHEDULER__IDLE_TIMEOUT), overrides it."""
+
+FLEET_SSH_ALONE_S: Final = 30.0
+"""A worker started by `--ssh` that cannot reach its scheduler for this long stops (a start
+that failed half-way, a scheduler gone)."""
 
 FLEET_CHUNK_SECONDS: Final = 15.0
 """A chunk holds about this many seconds of a worker's requests at `--rate`: long enough that

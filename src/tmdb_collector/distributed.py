@@ -28,7 +28,7 @@ import signal
 import threading
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Coroutine
+from collections.abc import AsyncIterator, Awaitable, Coroutine, Iterator
 from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
@@ -42,6 +42,7 @@ from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.vocab import Kind, State
 
 try:
+    import dask.config
     from distributed import Client, Future, LocalCluster, SSHCluster, WorkerPlugin, get_worker
     from distributed.worker import Worker
 except ImportError:  # an optional extra: say how to get it, in one line
@@ -310,6 +311,8 @@ async def cluster_client(fleet: Fleet) -> AsyncIterator[Client]:
                 address: Any = fleet.cluster
             else:
                 address = await stack.enter_async_context(start_cluster(fleet))
+                if fleet.ssh_hosts:
+                    stack.enter_context(draining_ssh_output(address))
             client = await stack.enter_async_context(
                 Client(address, asynchronous=True, timeout=fleet.timeout)
             )
@@ -328,11 +331,17 @@ def start_cluster(fleet: Fleet) -> Any:
     worker; the first also the scheduler), one thread per worker: one egress, one governor."""
     if fleet.ssh_hosts:
         hosts = [fleet.ssh_hosts[0], *fleet.ssh_hosts]
+        # asyncssh reads ~/.ssh/config (keys, ports, users, known hosts) unless told another.
+        config_file = {"config": [str(fleet.ssh_config)]} if fleet.ssh_config else {}
+        # A stop sent over ssh reaches no process of a root login (no privilege separation), nor
+        # any if the driver is killed: the scheduler stops when idle, a worker left alone.
+        idle = dask.config.get("distributed.scheduler.idle-timeout") or config.FLEET_SSH_IDLE_S
+        alone = config.FLEET_SSH_ALONE_S
         return SSHCluster(
             [h.host for h in hosts],
-            connect_options=[{"username": h.user} if h.user else {} for h in hosts],
-            worker_options={"nthreads": 1, "n_workers": 1},
-            scheduler_options={"port": config.FLEET_SCHEDULER_PORT},
+            connect_options=[h.connect_options() | config_file for h in hosts],
+            worker_options={"nthreads": 1, "n_workers": 1, "death_timeout": alone},
+            scheduler_options={"port": config.FLEET_SCHEDULER_PORT, "idle_timeout": idle},
             remote_python=fleet.remote_python,
             asynchronous=True,
         )
@@ -345,6 +354,26 @@ def start_cluster(fleet: Fleet) -> Any:
         silence_logs=logging.CRITICAL,  # progress is ours; Dask's own notes would garble it
         asynchronous=True,
     )
+
+
+@contextlib.contextmanager
+def draining_ssh_output(cluster: Any) -> Iterator[None]:
+    """While the block runs, read what the processes started over ssh print (to Dask's logger,
+    dropped): SSHCluster stops once they have started, and unread, a few MB of log lines
+    block a remote process at its next line (days into a crawl)."""
+    procs = [getattr(p, "proc", None) for p in (cluster.scheduler, *cluster.workers.values())]
+    streams = [s for proc in procs if proc is not None for s in (proc.stdout, proc.stderr)]
+    readers = asyncio.gather(*(read_to_end(stream) for stream in streams))
+    try:
+        yield
+    finally:
+        readers.cancel()
+
+
+async def read_to_end(stream: Any) -> None:
+    with contextlib.suppress(Exception):  # a cut connection: nothing more to read
+        while line := await stream.readline():  # until the remote process exits
+            logging.getLogger("distributed.deploy.ssh").debug("%s", str(line).rstrip())
 
 
 async def wait_for_a_worker(client: Client, fleet: Fleet) -> None:

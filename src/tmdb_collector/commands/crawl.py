@@ -109,8 +109,16 @@ FLEET_OPTIONS = [
         envvar=config.SSH_HOSTS_ENV,
         type=click.Path(dir_okay=False, path_type=Path),
         metavar="HOSTS_FILE",
-        help="Start a Dask cluster over ssh: one [user@]host a line, one worker each; the "
-        f"first also runs the scheduler (${config.SSH_HOSTS_ENV}).",
+        help="Start a Dask cluster over ssh: one [user@]host[:port] a line, one worker each; "
+        f"the first also runs the scheduler (${config.SSH_HOSTS_ENV}).",
+    ),
+    click.option(
+        "--ssh-config",
+        envvar=config.SSH_CONFIG_ENV,
+        type=click.Path(dir_okay=False, path_type=Path),
+        metavar="FILE",
+        help="With --ssh: an OpenSSH client config (IdentityFile, Port, User, "
+        f"UserKnownHostsFile) instead of ~/.ssh/config (${config.SSH_CONFIG_ENV}).",
     ),
     click.option(
         "--local-workers",
@@ -165,6 +173,7 @@ def fleet_options(command: Callable[..., Any]) -> Callable[..., Any]:
         bind: str | None,
         chunk_size: int | None,
         remote_python: str | None,
+        ssh_config: Path | None,
         cluster_timeout: float,
         **kwargs: Any,
     ) -> Any:
@@ -175,6 +184,7 @@ def fleet_options(command: Callable[..., Any]) -> Callable[..., Any]:
             bind,
             chunk_size=chunk_size,
             remote_python=remote_python,
+            ssh_config=ssh_config,
             timeout=cluster_timeout,
         )
         if fleet is not None:  # Dask is an extra: without it, say so before any request

@@ -18,14 +18,23 @@ from urllib.parse import urlsplit
 from tmdb_collector import config
 from tmdb_collector.errors import ConfigError
 
-HOST = re.compile(r"(?:(?P<user>[A-Za-z0-9._-]+)@)?(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])")
+HOST = re.compile(
+    r"(?:(?P<user>[A-Za-z0-9._-]+)@)?(?P<host>[A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])"
+    r"(?::(?P<port>[0-9]{1,5}))?"
+)
 
 
 class SshHost(NamedTuple):
-    """A line of a hosts file: `host` or `user@host`."""
+    """A line of a hosts file: `host`, `user@host`, either with `:port` (IPv6 in brackets)."""
 
     host: str
     user: str | None = None
+    port: int | None = None  # None: ssh's (22, or the ssh config's Port)
+
+    def connect_options(self) -> dict[str, str | int]:
+        """What this line says about the ssh connection (asyncssh.connect's names)."""
+        given = {"username": self.user, "port": self.port}
+        return {name: value for name, value in given.items() if value is not None}
 
 
 @dataclass(frozen=True)
@@ -39,6 +48,7 @@ class Fleet:
     binds: tuple[str, ...] = ()
     chunk_size: int | None = None
     remote_python: str | None = None
+    ssh_config: Path | None = None  # None: ~/.ssh/config, as ssh itself
     timeout: float = config.FLEET_CLUSTER_TIMEOUT_S
 
     def describe(self) -> str:
@@ -66,12 +76,15 @@ def choose(
     *,
     chunk_size: int | None = None,
     remote_python: str | None = None,
+    ssh_config: Path | None = None,
     timeout: float = config.FLEET_CLUSTER_TIMEOUT_S,
 ) -> tuple[Fleet | None, str | None]:
     """The fleet the options ask for (None: crawl in this process) and the source address of
     a crawl in this process. Raises ConfigError, before anything starts, on a bad option."""
     if sum(x is not None for x in (cluster, ssh, local_workers)) > 1:
         raise ConfigError("--cluster, --ssh and --local-workers are three ways to run: give one")
+    if ssh_config is not None and ssh is None:
+        raise ConfigError("--ssh-config is for the machines of --ssh: give a hosts file too")
     binds = parse_binds(bind) if bind else ()
     if binds and (cluster or ssh):
         raise ConfigError(
@@ -94,6 +107,7 @@ def choose(
         binds=binds,
         chunk_size=chunk_size,
         remote_python=remote_python,
+        ssh_config=check_ssh_config(ssh_config) if ssh_config is not None else None,
         timeout=timeout,
     )
     return fleet, None
@@ -145,9 +159,19 @@ def check_bind(address: str, what: str) -> str:
     return address
 
 
+def check_ssh_config(path: Path) -> Path:
+    """`path` if it is a readable file (an OpenSSH client configuration, read by asyncssh)."""
+    try:
+        path.read_bytes()
+    except OSError as exc:
+        raise ConfigError(f"cannot read the ssh config {path}: {exc.strerror}") from None
+    return path.resolve()
+
+
 def read_hosts_file(path: Path) -> tuple[SshHost, ...]:
     """The machines of a hosts file (like the old ips.txt): one `host` or `user@host` a line,
-    `#` comments and blank lines ignored; the first also runs the scheduler."""
+    optionally with `:port`, `#` comments and blank lines ignored; the first also runs the
+    scheduler."""
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
@@ -160,9 +184,12 @@ def read_hosts_file(path: Path) -> tuple[SshHost, ...]:
             continue
         match = HOST.fullmatch(line)
         if match is None:
-            raise ConfigError(f"{path}, line {number}: {line!r} is not a host ([user@]host)")
-        host = SshHost(match["host"].strip("[]"), match["user"])
-        if any(known.host == host.host for known in hosts):
+            raise ConfigError(f"{path}, line {number}: {line!r} is not a host ([user@]host[:port])")
+        port = int(match["port"]) if match["port"] else None
+        if port is not None and not 0 < port < 65536:
+            raise ConfigError(f"{path}, line {number}: {port} is not a port (1-65535)")
+        host = SshHost(match["host"].strip("[]"), match["user"], port)
+        if any((known.host, known.port) == (host.host, host.port) for known in hosts):
             raise ConfigError(
                 f"{path}, line {number}: {host.host} is listed twice (one worker per machine)"
             )
