@@ -433,7 +433,7 @@ def dask_cluster() -> Iterator[tuple[str, Client]]:
     """A LocalCluster of 2 worker processes, and a client of it that watches task keys."""
     with (
         LocalCluster(
-            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address=None
+            n_workers=2, threads_per_worker=1, host="127.0.0.1", dashboard_address="127.0.0.1:0"
         ) as cluster,
         Client(cluster) as client,
     ):

@@ -350,7 +350,7 @@ def start_cluster(fleet: Fleet) -> Any:
         threads_per_worker=1,
         processes=True,
         host="127.0.0.1",  # the credentials cross only loopback
-        dashboard_address=None,
+        dashboard_address="127.0.0.1:0",  # None means :8787, which two fleets would share
         silence_logs=logging.CRITICAL,  # progress is ours; Dask's own notes would garble it
         asynchronous=True,
     )
