@@ -95,7 +95,7 @@ class Store:
                 raise
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            if io_errors.is_bug(exc):
                 raise  # a bug of ours, not the disk's
             if self.db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -111,11 +111,17 @@ class Store:
         if self.db.in_transaction:  # already in one: it is the snapshot
             yield
             return
-        self.db.execute("BEGIN")
         try:
-            yield
-        finally:
-            self.db.execute("COMMIT")
+            self.db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if io_errors.is_bug(exc):
+                raise
+            # A damaged page or a failing device: one line naming the file, not a traceback.
+            raise io_errors.explain(self.path, exc, doing="read") from None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One all-or-nothing transaction, for code that keeps its own tables in this file."""
