@@ -269,6 +269,10 @@ OUTPUT_BATCH_ROWS: Final = 1_000
 OUTPUT_MEMORY_LIMIT: Final = "1GB"
 """DuckDB's memory limit while building outputs; beyond it, DuckDB spills to disk."""
 
+OUTPUT_KEPT_FILE: Final = "tables.duckdb"
+"""The parsed tables kept between exports, in the data directory: the next Parquet or DuckDB
+export parses only the documents that changed since (`export --full`: every one)."""
+
 OUTPUT_TMDB5000_MOVIES: Final = 5_000
 """Movies in `export --format tmdb5000` without a filter: the most voted, as Kaggle's set."""
 

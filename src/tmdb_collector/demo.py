@@ -91,7 +91,7 @@ def write_outputs(store: Store, data_dir: Path, echo: Callable[[str], None] = pr
     echo(f"\nstore: {store.path}  (inspect it with: tmdb-collector status --data-dir {data_dir})")
     for format_ in ("parquet", "duckdb"):
         request = outputs.ExportRequest.check(format_, data_dir)
-        echo(f"{format_}: {outputs.export(store, request)}")
+        echo(f"{format_}: {outputs.export(store, request).path}")
     echo(f"network: {_network(store, data_dir / config.OUTPUT_DIR / config.NETWORK_DIR)}")
     echo(f"report: {_report(store, data_dir / config.OUTPUT_DIR / config.REPORT_FILE)}")
     failed = sum(counts[State.FAILED] for counts in store.counts().values())

@@ -7,7 +7,7 @@ import contextlib
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import orjson
@@ -146,14 +146,29 @@ def emit(event: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+class Count:
+    """What `counting` yields: `count(n)` moves the bar on by n items; `count.expect(total)`
+    says how many there are after all (the bar starts over)."""
+
+    def __init__(self, bar: Progress | None = None, task: TaskID | None = None) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, n)
+
+    def expect(self, total: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.reset(self.task, total=total or None)
+
+
 @contextlib.contextmanager
-def counting(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for work counted in items; yields `advance(n)`."""
+def counting(label: str, total: int, quiet: bool = False) -> Iterator[Count]:
+    """A progress bar on stderr for work counted in items; yields its `Count`."""
     if quiet:
-        yield lambda n: None
+        yield Count()
         return
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=total or None)
-        yield lambda n: bar.advance(task, n)
+        yield Count(bar, bar.add_task(label, total=total or None))

@@ -29,6 +29,8 @@ class Table:
     columns: tuple[Column, ...]
     source: str  # "movie" or "person": the documents a chunk of rows comes from; "derived"
     rows: str = "parsed"  # FROM clause, for one-to-many tables
+    doc_id: str | None = None  # the column naming the document each row comes from; None:
+    # an item table, whose rows many documents share (rebuilt by key from its staging table)
 
     def create_sql(self) -> str:
         cols = [f'"{c.name}" {c.type}' for c in self.columns]
@@ -137,6 +139,7 @@ MOVIES = Table(
         FETCHED,
     ),
     "movie",
+    doc_id="id",
 )  # fmt: skip
 
 PEOPLE = Table(
@@ -161,6 +164,7 @@ PEOPLE = Table(
         FETCHED,
     ),
     "person",
+    doc_id="id",
 )  # fmt: skip
 
 _CREDIT_COLUMNS = (
@@ -193,6 +197,7 @@ CAST = Table(
     ),
     "movie",
     "(SELECT id, unnest(d.credits.cast) AS r FROM parsed)",
+    "movie_id",
 )  # fmt: skip
 
 CREW = Table(
@@ -207,6 +212,7 @@ CREW = Table(
     ),
     "movie",
     "(SELECT id, unnest(d.credits.crew) AS r FROM parsed)",
+    "movie_id",
 )  # fmt: skip
 
 
@@ -224,6 +230,7 @@ EXTERNAL_IDS = Table(
     ),
     "movie",
     "parsed WHERE d.external_ids IS NOT NULL",
+    "movie_id",
 )  # fmt: skip
 
 
@@ -243,22 +250,15 @@ class ListField:
         columns = (self.key, *self.extra)
         return Table(
             f"_{self.name}_seen", "Staging: items as each movie lists them.", (),
-            (_c("movie_id", "BIGINT NOT NULL", "", "id"),
+            (_c("movie_id", "BIGINT NOT NULL", "", "id"), FETCHED,
              *(_c(c.name, c.type, "", f"r.{c.name}") for c in columns)),
-            "movie", f"(SELECT id, unnest({self.field}) AS r FROM parsed)",
+            "movie", f"(SELECT id, fetched_at, unnest({self.field}) AS r FROM parsed)",
+            "movie_id",
         )  # fmt: skip
 
     @property
     def items(self) -> Table:
-        key, seen = self.key.name, f"_{self.name}_seen"
-        names = ", ".join(f"any_value({c.name}) AS {c.name}" for c in self.extra)
-        return Table(
-            self.name, self.about, (key,),
-            (_c(key, f"{self.key.type} NOT NULL", self.key.about, key),
-             *(_c(c.name, c.type, c.about, c.name) for c in self.extra)),
-            "derived",
-            f"(SELECT {key}, {names} FROM {seen} WHERE {key} IS NOT NULL GROUP BY {key})",
-        )  # fmt: skip
+        return _items(self.name, self.about, self.key, self.extra)
 
     @property
     def links(self) -> Table:
@@ -269,7 +269,27 @@ class ListField:
              _c(link, f"{self.key.type} NOT NULL", f"The item ({self.name}.{key}).", key)),
             "derived",
             f"(SELECT DISTINCT movie_id, {key} FROM _{self.name}_seen WHERE {key} IS NOT NULL)",
+            "movie_id",
         )  # fmt: skip
+
+
+def _items(name: str, about: str, key: Column, extra: tuple[Column, ...]) -> Table:
+    """The table of the distinct items of staging table `_{name}_seen`, one row per key.
+
+    Movies may describe an item differently (a company renamed between two fetches): the
+    most recently fetched movie's description wins (the highest movie id among those
+    fetched at the same moment), so a rebuild and an incremental update agree on it.
+    """
+    k = key.name
+    pick = ", ".join(f"'{c.name}': {c.name}" for c in extra)
+    return Table(
+        name, about, (k,),
+        (_c(k, f"{key.type} NOT NULL", key.about, k),
+         *(_c(c.name, c.type, c.about, f"v.{c.name}") for c in extra)),
+        "derived",
+        f"(SELECT {k}, arg_max({{{pick}}}, (fetched_at, movie_id)) AS v FROM _{name}_seen "
+        f"WHERE {k} IS NOT NULL GROUP BY {k})",
+    )  # fmt: skip
 
 
 LISTS = (
@@ -295,22 +315,19 @@ LISTS = (
 
 _COLLECTION_SEEN = Table(
     "_collections_seen", "Staging: the collection of each movie.", (),
-    (_c("id", "BIGINT", "", "d.belongs_to_collection.id"),
+    (_c("movie_id", "BIGINT NOT NULL", "", "id"), FETCHED,
+     _c("id", "BIGINT", "", "d.belongs_to_collection.id"),
      *(_c(n, "VARCHAR", "", f"d.belongs_to_collection.{n}")
        for n in ("name", "poster_path", "backdrop_path"))),
-    "movie", "parsed WHERE d.belongs_to_collection IS NOT NULL",
+    "movie", "parsed WHERE d.belongs_to_collection IS NOT NULL", "movie_id",
 )  # fmt: skip
 
-COLLECTIONS = Table(
-    "collections", "Collections (franchises) that movies belong to.", ("id",),
-    (_c("id", "BIGINT NOT NULL", "TMDb collection id.", "id"),
-     _c("name", "VARCHAR", "Collection name.", "name"),
-     _c("poster_path", "VARCHAR", "Poster image path.", "poster_path"),
-     _c("backdrop_path", "VARCHAR", "Backdrop image path.", "backdrop_path")),
-    "derived",
-    "(SELECT id, any_value(name) AS name, any_value(poster_path) AS poster_path, "
-    "any_value(backdrop_path) AS backdrop_path FROM _collections_seen "
-    "WHERE id IS NOT NULL GROUP BY id)",
+COLLECTIONS = _items(
+    "collections", "Collections (franchises) that movies belong to.",
+    Column("id", "BIGINT", "TMDb collection id.", "id"),
+    (Column("name", "VARCHAR", "Collection name.", ""),
+     Column("poster_path", "VARCHAR", "Poster image path.", ""),
+     Column("backdrop_path", "VARCHAR", "Backdrop image path.", "")),
 )  # fmt: skip
 
 STAGING: tuple[Table, ...] = (*(f.staging for f in LISTS), _COLLECTION_SEEN)
