@@ -38,11 +38,18 @@ STORE_ZSTD_LEVEL: Final = 3
 
 # --- Request rate (RATE_*) and requests -----------------------------------------------------
 
-RATE: Final = 35.0
-"""Requests/s per egress IP, the ceiling the governor never passes (TMDb: ~40/s, "may change")."""
+RATE: Final = "auto"
+"""`--rate`: `auto` finds each IP's limit from its 429s, up to RATE_AUTO_CEILING; a number N is
+a fixed ceiling in requests/s per egress IP, never passed (429s still lower the pace)."""
 
 RATE_ENV: Final = "TMDB_RATE"
-"""Environment variable for `--rate`."""
+"""Environment variable for `--rate` (`auto` or a number)."""
+
+RATE_AUTO_START: Final = 36.0
+"""Where `--rate auto` starts, in requests/s: safely under TMDb's documented ~40/s."""
+
+RATE_AUTO_CEILING: Final = 50.0
+"""The most `--rate auto` ever sends, in requests/s per IP: TMDb's CDN cap (~50/s)."""
 
 RATE_MAX_IN_FLIGHT: Final = 20
 """Most requests in flight per egress IP (TMDb's CDN: 20 connections per IP)."""

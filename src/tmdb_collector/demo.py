@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tmdb_collector import config
+from tmdb_collector.client.governor import RateSetting
 from tmdb_collector.client.protocol import Credentials, parse_appends
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.scheduler import Tally
@@ -63,7 +64,7 @@ async def crawl(sim: SimulatorProcess, key: str, data_dir: Path, reporter: Repor
         credentials=Credentials(token=key),
         api_url=sim.api_url,
         exports_url=sim.exports_url,
-        rate=config.DEMO_RATE,
+        rate=RateSetting.of(config.DEMO_RATE),
         appends=parse_appends(config.MOVIE_APPENDS),
     )
     store = Store.open(data_dir)

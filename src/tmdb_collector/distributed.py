@@ -182,7 +182,7 @@ def runner(fleet: Fleet) -> Runner:
 async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fleet) -> None:
     """Every pending (then failed) id of the tally's kind fetched by the fleet and recorded in
     the store as chunks come back; the tally counts what happened, per worker too."""
-    todo, rate = passes(store, tally), settings.options.rate
+    todo, rate = passes(store, tally), settings.options.rate_setting.ceiling
     async with cluster_client(fleet) as client:
         await start_workers(client, settings)
         try:
@@ -198,7 +198,7 @@ def worker_settings(kind: Kind, options: CrawlOptions, fleet: Fleet) -> WorkerSe
     share = fleet.shares_one_address()
     shared = dataclasses.replace(
         options,
-        rate=options.rate / share,
+        rate=options.rate_setting.shared(share),
         concurrency=max(1, options.concurrency // share),
         local_addr=None,  # each worker's own: set where it runs (`EgressPlugin`)
     )

@@ -98,6 +98,7 @@ class Reporter:
             ("requests", tally.requests),
             ("retried", tally.retries),
             ("429s", tally.throttled),
+            ("rate found", _rate_found(tally)),
             ("seconds", facts["seconds"]),
         ):
             table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
@@ -118,7 +119,8 @@ def worker_lines(workers: dict[str, dict[str, float]]) -> list[tuple[str, str]]:
         (
             name,
             f"{int(w['requests']):,} requests, {w['req_per_s']:,.1f} req/s while fetching, "
-            f"{int(w['throttled']):,} 429s, {int(w['chunks']):,} chunks",
+            f"{int(w['throttled']):,} 429s, {int(w['chunks']):,} chunks"
+            + (f", rate found {w['rate_found']:,.1f} req/s" if "rate_found" in w else ""),
         )
         for name, w in workers.items()
     ]
@@ -131,6 +133,11 @@ def _show_workers(bar: Progress, rows: dict[str, TaskID], tally: Tally) -> None:
         done = int(w["ok"] + w["gone"] + w["failed"])
         line = f"{w['req_per_s']:,.1f} req/s · 429s {int(w['throttled']):,}"
         bar.update(rows[name], completed=done, detail=line)
+
+
+def _rate_found(tally: Tally) -> str:
+    """The pace the governor settled at (a fleet: all its IPs'), in requests/s."""
+    return "-" if tally.rate_found is None else f"{tally.rate_found:,.1f} req/s"
 
 
 def _detail(tally: Tally, rate: float) -> str:

@@ -53,6 +53,8 @@ class Tally:
     reasons: Counter[str] = field(default_factory=Counter)  # retried requests, by class
     started: float = field(default_factory=time.time)
     workers: dict[str, Counter[str]] = field(default_factory=dict)  # a fleet's, by egress
+    rate_found: float | None = None  # requests/s the governor(s) settled at (a fleet: summed)
+    worker_rates: dict[str, float] = field(default_factory=dict)  # a fleet's, by egress
     failed_now: set[int] = field(default_factory=set, repr=False)  # failed in this run so far
 
     @property
@@ -60,19 +62,23 @@ class Tally:
         return self.ok + self.gone + self.failed
 
     def as_dict(self) -> dict[str, object]:
-        return {
-            "kind": self.kind,
-            "total": self.total,
-            "done": self.done,
-            "ok": self.ok,
-            "gone": self.gone,
-            "failed": self.failed,
-            "requests": self.requests,
-            "retries": self.retries,
-            "throttled": self.throttled,
-            "reasons": dict(self.reasons),
-            "seconds": round(time.time() - self.started, 3),
-        } | ({"workers": self.by_worker()} if self.workers else {})
+        return (
+            {
+                "kind": self.kind,
+                "total": self.total,
+                "done": self.done,
+                "ok": self.ok,
+                "gone": self.gone,
+                "failed": self.failed,
+                "requests": self.requests,
+                "retries": self.retries,
+                "throttled": self.throttled,
+                "reasons": dict(self.reasons),
+                "seconds": round(time.time() - self.started, 3),
+            }
+            | ({"rate_found": self.rate_found} if self.rate_found is not None else {})
+            | ({"workers": self.by_worker()} if self.workers else {})
+        )
 
     def count(self, outcome: Outcome) -> None:
         """Count an id's final outcome; an id that failed earlier in this run and is tried
@@ -100,6 +106,9 @@ class Tally:
             mine.update(requests=other.requests, throttled=other.throttled, chunks=1)
             mine.update(ok=other.ok, gone=other.gone, failed=other.failed, retries=other.retries)
             mine["busy_ms"] += round(seconds * 1000)
+            if other.rate_found is not None:  # each worker's governor: one egress IP's pace
+                self.worker_rates[worker] = other.rate_found
+                self.rate_found = round(sum(self.worker_rates.values()), 2)
 
     def by_worker(self) -> dict[str, dict[str, float]]:
         """Per worker (egress IP): its counters and its requests/s while it was fetching."""
@@ -108,6 +117,7 @@ class Tally:
                 **{k: v for k, v in counts.items() if k != "busy_ms"},
                 "req_per_s": round(1000 * counts["requests"] / max(1, counts["busy_ms"]), 2),
             }
+            | ({"rate_found": self.worker_rates[name]} if name in self.worker_rates else {})
             for name, counts in sorted(self.workers.items())
         }
 
@@ -211,6 +221,7 @@ class Fetcher:
                 outcomes.append(outcome)
 
         await asyncio.gather(*(work() for _ in range(self.sender.governor.max_in_flight)))
+        tally.rate_found = self.sender.governor.found  # a fleet worker's pace, for its driver
         return outcomes
 
     async def fetch(self, id_: int, tally: Tally) -> Outcome:
