@@ -33,11 +33,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from tmdb_collector import config
-from tmdb_collector.crawl.fleet import Fleet, check_bind, chunk_size
+from tmdb_collector.crawl.fleet import Chunk, Fleet, check_bind, chunk_size, record_chunk
 from tmdb_collector.crawl.jobs import Runner
 from tmdb_collector.crawl.options import CrawlOptions, connect
 from tmdb_collector.crawl.scheduler import Fetcher, Tally, passes
-from tmdb_collector.crawl.store import Outcome, Store
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.crawl.writer import Writer
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.vocab import Kind, State
 
@@ -64,19 +65,6 @@ class WorkerSettings:
     options: CrawlOptions
     binds: tuple[str, ...] = ()  # local worker i sends from binds[i]
     local: bool = False  # the workers are this process's children (--local-workers)
-
-
-@dataclass
-class Chunk:
-    """What a worker sends back for a chunk of ids: each id's outcome and its own counters."""
-
-    worker: str  # its egress: the source address, or the worker's own address
-    outcomes: list[Outcome]
-    tally: Tally
-    seconds: float
-
-    def __repr__(self) -> str:  # a chunk of documents is no thing to print whole
-        return f"Chunk({self.worker}, {len(self.outcomes)} outcomes, {self.seconds:.1f} s)"
 
 
 # --- on each worker -------------------------------------------------------------------------
@@ -185,9 +173,11 @@ async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fle
     todo, rate = passes(store, tally), settings.options.rate
     async with cluster_client(fleet) as client:
         await start_workers(client, settings)
-        try:
-            for states in todo:
-                await Pass(client, store, tally, states, rate, fleet.chunk_size).run()
+        try:  # chunks are committed as they come, each whole, by the store's writer thread
+            with Writer(store.path, config.FLEET_WRITER_BACKLOG, 0.0, commit_at=1) as writer:
+                for states in todo:
+                    writer.flush()  # the failed pass reads the store: this run's failures too
+                    await Pass(client, store, writer, tally, states, rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 await client.unregister_worker_plugin(PLUGIN)  # credentials leave it
@@ -212,6 +202,7 @@ class Pass:
 
     client: Client
     store: Store
+    writer: Writer
     tally: Tally
     states: tuple[State, ...]
     rate: float
@@ -230,6 +221,7 @@ class Pass:
                 for arrived in done:
                     self.in_flight.pop(arrived).release()
                     self.record(chunk_of(arrived))
+                await self.writer.room()  # the disk is behind: take no more chunks meanwhile
         except asyncio.CancelledError:  # Ctrl-C: save what the workers have fetched
             await self.drain()
             raise
@@ -271,11 +263,7 @@ class Pass:
             self.record(chunk)
 
     def record(self, chunk: Chunk) -> None:
-        """A chunk's outcomes into the store (one transaction) and into the tally."""
-        self.store.record(chunk.outcomes)
-        for outcome in chunk.outcomes:
-            self.tally.count(outcome)
-        self.tally.add_requests(chunk.tally, chunk.worker, chunk.seconds)
+        record_chunk(chunk, self.writer, self.tally)
 
 
 def chunk_of(arrived: asyncio.Future[Chunk]) -> Chunk:
