@@ -110,14 +110,6 @@ def test_an_error_in_the_thread_reaches_the_caller_and_loses_only_its_batch(
     assert (counts["ok"], counts["pending"]) == (2, 98)  # 3 was in the failed transaction
 
 
-def test_the_error_that_ended_the_block_is_not_raised_twice(store: Store) -> None:
-    with pytest.raises(sqlite3.IntegrityError) as raised:
-        with Writer(store.path, limit=100, linger=NEVER, commit_at=1000) as writer:
-            writer.add([Outcome("movie", 1, "exploded", "?")])
-            writer.flush()
-    assert raised.value.__context__ is None
-
-
 def test_an_unusable_store_fails_at_start(tmp_path: Path) -> None:
     (tmp_path / "a-file").write_text("")
     with pytest.raises(Exception, match="cannot use the data directory"):

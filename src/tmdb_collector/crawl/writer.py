@@ -26,7 +26,7 @@ import asyncio
 import contextlib
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from types import TracebackType
 
@@ -46,7 +46,6 @@ class Writer:
         limit: int = config.BATCH_SIZE,
         linger: float = config.BATCH_SECONDS,
         commit_at: int | None = None,
-        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self.path = path
         self.limit = max(1, limit)
@@ -54,7 +53,6 @@ class Writer:
         self.linger = linger
         self.commits = 0  # transactions written, for tests and benchmarks
         self.error: BaseException | None = None
-        self._clock = clock
         self._cond = threading.Condition()
         self._waiting: list[Outcome] = []  # handed over, not yet taken by the thread
         self._oldest = 0.0  # when the oldest waiting outcome was handed over
@@ -73,11 +71,7 @@ class Writer:
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
-        try:
-            self.close()
-        except BaseException as error:
-            if error is not exc:  # the error that ended the block already says it
-                raise
+        self.close()  # commits what is waiting; raises the thread's error, if it had one
 
     def start(self) -> None:
         """Start the thread and open its connection; an unusable store raises here."""
@@ -94,7 +88,7 @@ class Writer:
         with self._cond:
             first = not self._waiting
             if first:
-                self._oldest = self._clock()
+                self._oldest = time.monotonic()
             self._waiting.extend(outcomes)
             self._uncommitted += len(outcomes)
             if first or len(self._waiting) >= self.commit_at:
@@ -172,7 +166,7 @@ class Writer:
                     return None
                 timeout = None
                 if self._waiting:
-                    timeout = max(0.0, self._oldest + self.linger - self._clock())
+                    timeout = max(0.0, self._oldest + self.linger - time.monotonic())
                 self._cond.wait(timeout)
 
     def _due(self) -> bool:
@@ -181,7 +175,7 @@ class Writer:
             or self._flushing > 0
             or self.error is not None  # discarded below, at once
             or len(self._waiting) >= self.commit_at
-            or self._clock() - self._oldest >= self.linger
+            or time.monotonic() - self._oldest >= self.linger
         )
 
     def _fail(self, exc: BaseException) -> None:
