@@ -114,7 +114,7 @@ class Writer:
             self._cond.notify_all()
             try:
                 while self._uncommitted and self.error is None and self._thread.is_alive():
-                    self._cond.wait()
+                    self._cond.wait(timeout=1.0)  # and look again whether the thread lives
             finally:
                 self._flushing -= 1
         self._raise()
