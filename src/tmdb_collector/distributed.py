@@ -7,9 +7,10 @@ plugin and kept from chunk to chunk): every IP spends its own budget, fully and 
 The driver (the `crawl` command's process, through `runner(fleet)` handed to `jobs.run`)
 reads the pending ids from the store page by page,
 submits them as chunks of ids, at most FLEET_CHUNKS_PER_WORKER per worker thread at a time
-(memory stays flat over millions of ids), and records each chunk's outcomes in the store as
-it arrives, in one transaction (upserts: a replay adds nothing). Dask reruns the chunk of a
-worker that dies on another worker; a driver that dies loses only the chunks in flight, which
+(memory stays flat over millions of ids), and hands each chunk's outcomes, as it arrives, to
+the store's writer thread, which commits it whole, in one transaction (upserts: a replay adds
+nothing), while the driver goes on receiving. Dask reruns the chunk of a worker that dies on
+another worker; a driver that dies loses only the chunks in flight or not yet committed, which
 are still pending in the store, so the same command resumes. Failed ids get one more pass.
 
 Credentials reach the workers inside the plugin, in memory: never in a task's arguments (Dask
