@@ -178,6 +178,10 @@ FLEET_CHUNKS_PER_WORKER: Final = 2
 """Chunks submitted per worker at a time (one fetching, one waiting): the window that keeps
 the driver's memory flat over millions of ids."""
 
+FLEET_WRITER_BACKLOG: Final = 5_000
+"""Outcomes a fleet's driver holds for the store's writer thread at most before it takes in
+more chunks: memory stays bounded when the disk is slower than the fleet."""
+
 FLEET_DRAIN_S: Final = 30.0
 """On Ctrl-C, how long the driver waits for the workers to finish the requests they have
 started and send back their chunks, to be saved."""

@@ -2,10 +2,11 @@
 
 Ids are read from the store in pages (never all at once), handed to at most
 `governor.max_in_flight` workers through a small queue, fetched through the one `Sender`
-(governor and retry policy), and recorded by batch: every `BATCH_SIZE` outcomes or
-`BATCH_SECONDS`, whichever comes first. Ids that end `failed` get one more pass at the end of
-the run (`PASSES`, which a fleet's run follows too). A crash loses at most the batch not yet
-written; cancelling (Ctrl-C) writes it first.
+(governor and retry policy), and handed to the store's writer thread (`Writer`), which
+compresses, hashes and commits them off the event loop, at least every `BATCH_SECONDS`. At most
+`BATCH_SIZE` outcomes are ever uncommitted: a crash loses at most that batch; cancelling
+(Ctrl-C) writes it first. Ids that end `failed` get one more pass at the end of the run
+(`PASSES`, which a fleet's run follows too).
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from tmdb_collector.client.protocol import (
 )
 from tmdb_collector.client.sender import Sender
 from tmdb_collector.crawl.store import Outcome, Store
+from tmdb_collector.crawl.writer import Writer
 from tmdb_collector.vocab import Kind, State
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
@@ -139,35 +141,27 @@ class Crawl:
     tally: Tally
     batch_size: int = config.BATCH_SIZE
     batch_seconds: float = config.BATCH_SECONDS
-    _batch: list[Outcome] = field(default_factory=list, init=False)
 
     async def run(self) -> Tally:
-        try:
+        # The writer thread compresses, hashes and commits; leaving the block (done, Ctrl-C,
+        # a fatal answer) commits what it holds.
+        with Writer(self.store.path, self.batch_size, self.batch_seconds) as writer:
             for states in passes(self.store, self.tally):
-                self.flush()  # the failed pass reads the store: this run's failures too
-                await self._pass(states)
-        finally:
-            self.flush()  # also on Ctrl-C (cancellation) and on a fatal answer
+                writer.flush()  # the failed pass reads the store: this run's failures too
+                await self._pass(states, writer)
         return self.tally
 
-    def flush(self) -> None:
-        """Write the outcomes not yet written, in one transaction."""
-        if self._batch:
-            self.store.record(self._batch)
-            self._batch = []
-
-    async def _pass(self, states: tuple[State, ...]) -> None:
+    async def _pass(self, states: tuple[State, ...], writer: Writer) -> None:
         workers = self.fetcher.sender.governor.max_in_flight
         queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=4 * workers)
         tasks = [asyncio.create_task(self._produce(queue, states, workers))]
-        tasks += [asyncio.create_task(self._work(queue)) for _ in range(workers)]
-        flusher = asyncio.create_task(self._flush_every_so_often())
+        tasks += [asyncio.create_task(self._work(queue, writer)) for _ in range(workers)]
         try:
             await asyncio.gather(*tasks)  # the first error (a fatal answer) ends the pass
         finally:
-            for task in [*tasks, flusher]:
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, flusher, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _produce(
         self, queue: asyncio.Queue[int | None], states: tuple[State, ...], workers: int
@@ -180,18 +174,12 @@ class Crawl:
         for _ in range(workers):
             await queue.put(None)
 
-    async def _flush_every_so_often(self) -> None:
-        while True:
-            await asyncio.sleep(self.batch_seconds)
-            self.flush()
-
-    async def _work(self, queue: asyncio.Queue[int | None]) -> None:
+    async def _work(self, queue: asyncio.Queue[int | None], writer: Writer) -> None:
         while (id_ := await queue.get()) is not None:
+            await writer.room()  # at most a batch uncommitted: what a crash can lose
             outcome = await self.fetcher.fetch(id_, self.tally)
             self.tally.count(outcome)
-            self._batch.append(outcome)
-            if len(self._batch) >= self.batch_size:
-                self.flush()
+            writer.add((outcome,))
 
 
 @dataclass
