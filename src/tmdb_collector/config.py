@@ -63,6 +63,17 @@ PERSON_APPENDS: Final = ""
 """Default `--append` of `crawl people`: none, a person's own fields are small (appended
 combined credits can be ~0.5 MB for a prolific person, and the edges come from movies)."""
 
+TV_APPENDS: Final = "aggregate_credits,keywords,external_ids,content_ratings"
+"""Default `--append` of `crawl tv`: aggregate credits cover every season (plain `credits` only
+the latest); the seasons themselves are appended too, as `season/N`, in the room left."""
+
+DETAIL_APPENDS: Final = ""
+"""Default `--append` of `crawl collections|companies|networks`: none (their details are whole)."""
+
+TV_MAX_SEASON: Final = 1000
+"""Highest season number fetched: a `number_of_seasons` beyond it is taken as bad data, not as
+a thousand requests."""
+
 # --- The demo (DEMO_*) -----------------------------------------------------------------------
 
 DEMO_TOP_BILLED: Final = 10
