@@ -48,14 +48,13 @@ def build(
     """Fill `con` with the tables of `schema.TABLES` (or the `only` ones, and movies) from
     the store's ok documents."""
     wanted = [t for t in schema.TABLES if only is None or t.name in only | {"movies"}]
-    staging = [
-        t for t in schema.STAGING if t.name in {schema.STAGED_BY.get(w.name) for w in wanted}
-    ]
+    staged = {name for w in wanted for name in schema.STAGED_BY.get(w.name, ())}
+    staging = [t for t in schema.STAGING if t.name in staged]
     for table in (*wanted, *staging):
         con.execute(table.create_sql())
     inserts = {
         kind: [schema.insert_sql(t) for t in (*wanted, *staging) if t.source == kind]
-        for kind in (Kind.MOVIE, Kind.PERSON)
+        for kind in Kind
     }
     # People are only read when a wanted table needs them; every kind from one snapshot.
     for kind, rows in _chunks(store, [k for k, sqls in inserts.items() if sqls], chunk):
@@ -77,11 +76,14 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: li
             "CREATE OR REPLACE TEMP TABLE parsed AS SELECT id, fetched_at, "
             f"json_transform(doc, '{schema.STRUCTURE[kind]}') AS d FROM chunk"
         )
+        if extra := schema.EXTRA_PARSE.get(kind):
+            con.execute(extra)
     finally:
         con.unregister("chunk")
     for sql in inserts:
         con.execute(sql)
     con.execute("DROP TABLE parsed")
+    con.execute("DROP TABLE IF EXISTS seasons")
 
 
 Chunk = tuple[Kind, pa.Table]
