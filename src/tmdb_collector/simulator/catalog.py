@@ -27,13 +27,19 @@ MIX_MUL1, MIX_MUL2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 """mix()'s splitmix64 multipliers, for the hot loop in `credits_json` that inlines it."""
 GOLDEN = 0x9E3779B97F4A7C15
 
-Kind = Literal["movie", "person"]
-"""The kinds of entry the simulated catalog holds."""
+Kind = Literal["movie", "person", "tv"]
+"""The kinds of entry on the day clock (with their own change lists)."""
 
 # Salts keep the hash streams of different properties independent.
 SALT_MOVIE_IDS, SALT_PERSON_IDS, SALT_GHOST, SALT_EARLY = 1, 2, 3, 4
 SALT_MOVIE_DELETE, SALT_MOVIE_CHANGE, SALT_PERSON_DELETE, SALT_PERSON_CHANGE = 6, 7, 8, 9
 SALT_ORDER = 10
+SALT_TV_IDS, SALT_TV_DELETE, SALT_TV_CHANGE = 11, 12, 13
+
+TV_PER_MOVIE = 0.19
+"""TV series per movie (TMDb, 2026-08: 230,101 series in the export against 1,238,234 movies)."""
+TV_CHANGE_RATE = 0.012
+"""The share of series changed each day (TMDb: 2,661 of about 230,000 a day)."""
 
 
 def mix(*parts: int) -> int:
@@ -209,7 +215,7 @@ class ChangeRow:
 
 
 class Catalog:
-    """Movies and people on a day clock, derived from a seed."""
+    """Movies, people and TV series on a day clock, derived from a seed."""
 
     def __init__(self, movies: int, seed: int, first_day: date) -> None:
         self.seed = seed
@@ -238,6 +244,17 @@ class Catalog:
             # Only people outside film credits vanish, so a movie never credits a 404.
             may_vanish=self.is_tv_only,
         )
+        series = max(1, round(movies * TV_PER_MOVIE))
+        self.tv = KindTimeline(
+            seed=seed,
+            ids=IdSpace(seed, SALT_TV_IDS, 64, 45),
+            base=series,
+            added_per_day=max(1, round(series * config.SIM_ADD_RATE)),
+            deleted_per_day=max(1, round(series * config.SIM_DELETE_RATE)),
+            changed_per_day=max(1, round(series * TV_CHANGE_RATE)),
+            delete_salt=SALT_TV_DELETE,
+            change_salt=SALT_TV_CHANGE,
+        )
 
     # --- the clock ---
 
@@ -252,6 +269,7 @@ class Catalog:
         self.day += days
         self.movies.advance_to(self.day)
         self.people.advance_to(self.day)
+        self.tv.advance_to(self.day)
         return self.today
 
     def day_of(self, when: date) -> int | None:
@@ -281,6 +299,17 @@ class Catalog:
         if index is None or not self.people.alive(index, self.day):
             return None
         return index
+
+    def tv_index(self, tv_id: int) -> int | None:
+        """Index of a TV series the API serves today, or None (404)."""
+        index = self.tv.ids.index_of(tv_id)
+        if index is None or not self.tv.alive(index, self.day):
+            return None
+        return index
+
+    def timeline(self, kind: Kind) -> KindTimeline:
+        """The timeline of one kind."""
+        return self.movies if kind == "movie" else self.people if kind == "person" else self.tv
 
     def latest(self, timeline: KindTimeline) -> int:
         """Index of the newest entry served today."""
