@@ -267,3 +267,27 @@ def test_sync_with_tv_changes_equals_a_fresh_crawl(start_sim: StartSim, tmp_path
     after = {i: r.doc for i, r in rows(synced, "tv").items()}
     assert any(before.get(i) != doc for i, doc in after.items())  # changes were fetched
     assert_series_as_served(synced, catalog(int(MOVIES), 3), None)
+
+
+def test_network_links_people_through_tv_series(hostile: Any, tmp_path: Path) -> None:
+    """`network --media tv`: two people are linked when both are in a series' aggregate cast,
+    weighted by the series they share; a store without movies is refused for --media movie."""
+    _, data, _ = hostile
+    out = tmp_path / "net"
+    args = ("--data-dir", str(data), "--out", str(out), "--quiet", "--no-community")
+    made = run(cli("network", "--media", "tv", *args), tmp_path, child_env())
+    assert made.returncode == 0, made.stderr
+    shared: dict[tuple[int, int], int] = {}
+    for row in rows(data, "tv").values():
+        cast = sorted({p["id"] for p in orjson.loads(row.doc)["aggregate_credits"]["cast"]})
+        for i, a in enumerate(cast):
+            for b in cast[i + 1 :]:
+                shared[a, b] = shared.get((a, b), 0) + 1
+    with duckdb.connect() as con:
+        edges = con.execute(
+            f"SELECT source, target, weight FROM '{out / 'edges.parquet'}'"
+        ).fetchall()
+    assert shared and {(a, b): w for a, b, w in edges} == shared
+    refused = run(cli("network", "--media", "movie,tv", *args), tmp_path, child_env())
+    assert refused.returncode == 2 and "crawl movies" in refused.stderr
+    assert "Traceback" not in refused.stderr

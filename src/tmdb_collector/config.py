@@ -273,6 +273,10 @@ OUTPUT_DIR: Final = "outputs"
 OUTPUT_CHUNK_DOCS: Final = 10_000
 """Documents parsed per DuckDB statement: ~60 MB of JSON each, three in memory at a time."""
 
+OUTPUT_CHUNK_BYTES: Final = 16 << 20
+"""Most JSON parsed per DuckDB statement, whatever the documents: a long series with its
+seasons and episodes can weigh several MB."""
+
 OUTPUT_BATCH_ROWS: Final = 1_000
 """Documents per Arrow record batch handed to DuckDB: its unit of parallel work."""
 

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
-from tmdb_collector.export import schema
+from tmdb_collector.export import schema, tv_schema
 from tmdb_collector.vocab import Kind
 
 Progress = Callable[[int], None]
@@ -57,8 +57,8 @@ def build(
         for kind in Kind
     }
     # People are only read when a wanted table needs them; every kind from one snapshot.
-    for kind, rows in _chunks(store, [k for k, sqls in inserts.items() if sqls], chunk):
-        _load(con, kind, rows, inserts[kind])
+    for kind, rows, parts in _chunks(store, [k for k, sqls in inserts.items() if sqls], chunk):
+        _load(con, kind, rows, inserts[kind], parts)
         if progress:
             progress(rows.num_rows)
     for table in wanted:
@@ -68,9 +68,17 @@ def build(
         con.execute(f'DROP TABLE "{table.name}"')
 
 
-def _load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: list[str]) -> None:
+def _load(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    rows: pa.Table,
+    inserts: list[str],
+    parts: pa.Table | None = None,
+) -> None:
     # Parse the chunk once into a temporary table; each table then takes its columns from it.
     con.register("chunk", rows)
+    if parts is not None:
+        con.register("parts", parts)
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE parsed AS SELECT id, fetched_at, "
@@ -80,13 +88,17 @@ def _load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: li
             con.execute(extra)
     finally:
         con.unregister("chunk")
+        if parts is not None:
+            con.unregister("parts")
     for sql in inserts:
         con.execute(sql)
     con.execute("DROP TABLE parsed")
     con.execute("DROP TABLE IF EXISTS seasons")
 
 
-Chunk = tuple[Kind, pa.Table]
+Chunk = tuple[Kind, pa.Table, pa.Table | None]
+"""A kind, a chunk of its documents (id, fetched_at, doc), and their parts when the kind has
+any (a series' seasons: series_id, number, doc)."""
 
 
 def _chunks(store: Store, kinds: list[Kind], size: int) -> Iterator[Chunk]:
@@ -144,18 +156,38 @@ def _read_kind(
     ids: list[int] = []
     stamps: list[datetime] = []
     docs: list[bytes] = []
+    held = 0
     for id_, fetched_at, doc in reader.documents_with_time(kind):
         ids.append(id_)
         stamps.append(datetime.fromtimestamp(fetched_at or 0, UTC).replace(tzinfo=None))
         docs.append(doc)
-        if len(ids) >= size:
-            ahead.put((kind, _arrow(ids, stamps, docs)))
-            ids, stamps, docs = [], [], []
+        held += len(doc)
+        # A chunk ends at `size` documents or OUTPUT_CHUNK_BYTES of JSON, whichever comes
+        # first: a series with its seasons can weigh as much as a hundred movies.
+        if len(ids) >= size or held >= config.OUTPUT_CHUNK_BYTES:
+            ahead.put((kind, _arrow(ids, stamps, docs), _parts(kind, ids, docs)))
+            ids, stamps, docs, held = [], [], [], 0
             if stop.is_set():
                 return False
     if ids:
-        ahead.put((kind, _arrow(ids, stamps, docs)))
+        ahead.put((kind, _arrow(ids, stamps, docs), _parts(kind, ids, docs)))
     return True
+
+
+def _parts(kind: Kind, ids: list[int], docs: list[bytes]) -> pa.Table | None:
+    """A series' seasons, one row each, split off here (on the reader's thread): DuckDB
+    would take far longer to walk each document's keys itself."""
+    if kind is not Kind.TV:
+        return None
+    found = tv_schema.season_parts(ids, docs)
+    table = pa.table(
+        {
+            "series_id": pa.array(found[0], pa.int64()),
+            "number": pa.array(found[1], pa.int32()),
+            "doc": pa.array(found[2], pa.binary()).view(pa.string()),
+        }
+    )
+    return pa.Table.from_batches(table.to_batches(max_chunksize=config.OUTPUT_BATCH_ROWS))
 
 
 def _arrow(ids: list[int], stamps: list[datetime], docs: list[bytes]) -> pa.Table:

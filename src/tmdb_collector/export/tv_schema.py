@@ -2,14 +2,16 @@
 networks, cut from the stored series documents (each holds its seasons as `season/N` items).
 
 A chunk of series is parsed twice: the series fields into `parsed(id, fetched_at, d)`, as for
-movies, and each `season/N` item into `seasons(series_id, number, s)` (SEASONS_SQL), which the
-season, episode, guest-star and episode-crew tables read.
+movies, and each `season/N` item, split off in Python (`season_parts`), into
+`seasons(series_id, number, s)` (SEASONS_SQL), which the season, episode, guest-star and
+episode-crew tables read.
 """
 
 from __future__ import annotations
 
 import orjson
 
+from tmdb_collector.client.seasons import stored_seasons
 from tmdb_collector.export.tabledef import (
     FETCHED,
     NAMED,
@@ -70,14 +72,24 @@ SEASON_STRUCTURE = orjson.dumps(
 ).decode()  # fmt: skip
 
 SEASONS_SQL = (
-    "CREATE OR REPLACE TEMP TABLE seasons AS SELECT chunk.id AS series_id, "
-    "CAST(split_part(j.key, '/', 2) AS INTEGER) AS number, "
-    f"json_transform(j.value, '{SEASON_STRUCTURE}') AS s "
-    "FROM chunk, json_each(chunk.doc) AS j "
-    "WHERE regexp_full_match(j.key, 'season/[0-9]{1,9}') AND json_type(j.value) = 'OBJECT'"
+    "CREATE OR REPLACE TEMP TABLE seasons AS SELECT series_id, number, "
+    f"json_transform(doc, '{SEASON_STRUCTURE}') AS s FROM parts"
 )
-"""Each `season/N` item of a chunk's series, parsed: one row per stored season. (The number
-comes from the key, so a series' seasons are unique by it.)"""
+"""The seasons of a chunk's series, parsed: one row per stored season, from `parts` (see
+`season_parts`)."""
+
+
+def season_parts(ids: list[int], docs: list[bytes]) -> tuple[list[int], list[int], list[bytes]]:
+    """Each stored season of the series `docs` (of `ids`): its series, its number (from its
+    `season/N` key, so unique within the series) and its JSON."""
+    series, numbers, found = [], [], []
+    for id_, doc in zip(ids, docs, strict=True):
+        for number, season in stored_seasons(orjson.loads(doc)).items():
+            series.append(id_)
+            numbers.append(number)
+            found.append(orjson.dumps(season))
+    return series, numbers, found
+
 
 TV_SERIES = Table(
     "tv_series",

@@ -115,7 +115,10 @@ def works_sql(options: NetworkOptions) -> str:
     if "movie" in options.media:
         works.append("SELECT id, year, vote_count, release_date FROM movies")
     if "tv" in options.media:
-        works.append("SELECT -id, year(first_air_date), vote_count, first_air_date FROM tv_series")
+        works.append(
+            "SELECT -id AS id, year(first_air_date) AS year, vote_count, "
+            "first_air_date AS release_date FROM tv_series"
+        )
     return " UNION ALL ".join(works)
 
 
