@@ -149,6 +149,8 @@ def test_a_hostile_crawl_of_every_kind_ends_complete(hostile: Any) -> None:
     # about one request per series: 57 series, 2 long ones, a few 404 seasons
     series = len(rows(data, "tv"))
     assert facts["tv"]["requests"] - facts["tv"]["retries"] <= series + 2 * 2 + seen["missing"]
+    checked = run(cli("verify", "--data-dir", str(data)), data.parent, child_env())
+    assert checked.returncode == 0, checked.stdout + checked.stderr
 
 
 def test_export_rows_agree_with_the_stored_documents(hostile: Any, tmp_path: Path) -> None:
@@ -291,3 +293,17 @@ def test_network_links_people_through_tv_series(hostile: Any, tmp_path: Path) ->
     refused = run(cli("network", "--media", "movie,tv", *args), tmp_path, child_env())
     assert refused.returncode == 2 and "crawl movies" in refused.stderr
     assert "Traceback" not in refused.stderr
+
+
+def test_a_fleet_crawls_tv_with_its_seasons(start_sim: StartSim, tmp_path: Path) -> None:
+    """`crawl tv --local-workers 2`: the series and all their seasons, fetched on Dask workers,
+    are what the simulator serves."""
+    sim = start_sim("--movies", MOVIES, api_key=KEY)
+    data = tmp_path / "data"
+    result = crawl(sim, data, "--json", "--date", FIRST_DAY, "--local-workers", "2", kind="tv",
+                   timeout=120)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    facts = summary(result.stdout)
+    assert len(facts["workers"]) == 2 and facts["failed"] == 0
+    seen = assert_series_as_served(data, catalog(int(MOVIES)), None)
+    assert seen["series"] == facts["ok"] and seen["long"] >= 2

@@ -1,4 +1,4 @@
-"""`tmdb-collector crawl movies|people`: fetch ids into the store.
+"""`tmdb-collector crawl KIND`: fetch ids of every TMDb kind into the store.
 
 The command picks where the crawl runs (this process, or a Dask fleet) and owns the event
 loop; the library (`crawl.jobs`) plans and runs.

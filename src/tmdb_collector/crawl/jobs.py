@@ -1,4 +1,4 @@
-"""What `crawl movies` and `crawl people` do, as functions a notebook can call too.
+"""What `crawl movies|people|tv|collections|...` do, as functions a notebook can call too.
 
 A crawl has two steps: plan (make the ids to fetch known to the store, as pending) and run
 (fetch every pending id, then the failed ones once more). Re-running the same command after a
