@@ -122,7 +122,8 @@ def network(
                 f"no {kind.plural} in {data_dir} yet: run 'tmdb-collector crawl {kind.plural}' "
                 "first"
             )
-    total = sum(counts.get(kind, {}).get(State.OK, 0) for kind in Kind)
+    read = (Kind.MOVIE, Kind.PERSON, *((Kind.TV,) if "tv" in options.media else ()))
+    total = sum(counts.get(kind, {}).get(State.OK, 0) for kind in read)
     reading = counting("documents", total, quiet)
     step = None if quiet else (lambda name: click.echo(f"network: {name}", err=True))
     with io_errors.writing_to(out):
