@@ -4,9 +4,9 @@ Nothing is stored per id on the first day: an id, its flags and its documents ar
 (seed, index) on demand, so starting is instant and memory does not grow with the catalog.
 Only the day clock's events (changes, deletions) are kept, a few thousand ids a day.
 
-Each kind (movies, people) numbers its entries by *index* 0, 1, 2, …; the first day's catalog
-holds indices below `base`, and each later day appends `added_per_day` more. An index maps to a
-TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
+Each kind (movies, people, TV series) numbers its entries by *index* 0, 1, 2, …; the first
+day's catalog holds indices below `base`, and each later day appends `added_per_day` more. An
+index maps to a TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
 """
 
 from __future__ import annotations
