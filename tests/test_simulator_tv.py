@@ -30,7 +30,13 @@ from tmdb_collector.simulator.exports import EXPORT_KINDS
 from tmdb_collector.simulator.faults import FaultPlan
 from tmdb_collector.simulator.movie_collections import collection_doc, collection_ids
 from tmdb_collector.simulator.process import SimulatorProcess
-from tmdb_collector.simulator.tv import TV_APPENDS, season_doc, season_numbers, tv_doc
+from tmdb_collector.simulator.tv import (
+    TV_APPENDS,
+    season_doc,
+    season_numbers,
+    served_seasons,
+    tv_doc,
+)
 
 SHARED = Catalog(2_000, 7, date.fromisoformat(FIRST_DAY))
 """The shared `sim` fixture's catalog (2,000 movies, seed 7, its first day)."""
@@ -204,6 +210,8 @@ def test_quirks_a_season_that_404s_and_a_season_count_that_disagrees(
             assert f"season/{n}" not in doc  # left out of the append ...
             assert client.get(f"/3/tv/{tv_id}/season/{n}").status == 404  # ... and 404 alone
             assert season_doc(SHARED, index, n) is not None  # the catalog still has it
+            assert n not in served_seasons(SHARED, index, plan)
+            assert n in served_seasons(SHARED, index)
         for tv_id, _ in off[:10]:
             doc = client.get(f"/3/tv/{tv_id}").json()
             regular = [s for s in doc["seasons"] if s["season_number"] > 0]
