@@ -175,3 +175,48 @@ def test_collection_company_and_network_match_the_real_ones(
     assert list(companies[0]) == list(company)
     networks = [as_json(n) for n in map(lambda i: network_doc(catalog, i), range(1, 60)) if n]
     assert_same_shape(networks, [samples("network_213_details.json")], {"logo_path"})
+
+
+def test_aggregate_episode_counts_are_the_episodes_that_credit_each_role(
+    catalog: Catalog,
+) -> None:
+    checked = 0
+    for index in range(0, 200, 9):
+        doc = as_json(tv_doc(catalog, index, ("aggregate_credits",)))
+        guest_episodes: Counter[str] = Counter()
+        crew_episodes: Counter[str] = Counter()
+        for n in season_numbers(catalog, index):
+            for episode in (season_doc(catalog, index, n) or {})["episodes"]:
+                guest_episodes.update(row["credit_id"] for row in episode["guest_stars"])
+                crew_episodes.update(row["credit_id"] for row in episode["crew"])
+        roles = {
+            r["credit_id"]: r["episode_count"]
+            for r in rows([doc], "aggregate_credits", "cast", "roles")
+        }
+        jobs = {
+            j["credit_id"]: j["episode_count"]
+            for j in rows([doc], "aggregate_credits", "crew", "jobs")
+        }
+        for credit, count in guest_episodes.items():
+            assert roles[credit] == count  # a guest star: the episodes that list them
+        for credit, count in crew_episodes.items():
+            assert jobs[credit] == count
+        episodes = sum(s["episode_count"] for s in doc["seasons"])
+        for credit, count in jobs.items():  # whole-run jobs cover every episode
+            assert credit in crew_episodes or count == episodes
+        checked += len(guest_episodes)
+    assert checked > 100
+
+
+def test_tv_credits_name_people_the_api_serves(catalog: Catalog) -> None:
+    people = set()
+    for index in range(0, 300, 5):
+        doc = as_json(tv_doc(catalog, index, ("aggregate_credits",)))
+        credits = doc["aggregate_credits"]
+        people.update(row["id"] for row in credits["cast"] + credits["crew"] + doc["created_by"])
+    served = [catalog.person_index(p) for p in people]
+    assert all(catalog.people.ids.index_of(p) is not None for p in people)  # real person ids
+    # Some are TV-only people TMDb has since deleted (404), as film credits never have.
+    assert 0.9 * len(people) < sum(i is not None for i in served) < len(people)
+    film = [i for i in served if i is not None and not catalog.is_tv_only(i)]
+    assert len(film) > 0.2 * len(people)  # film people work on television too

@@ -4,9 +4,9 @@ Nothing is stored per id on the first day: an id, its flags and its documents ar
 (seed, index) on demand, so starting is instant and memory does not grow with the catalog.
 Only the day clock's events (changes, deletions) are kept, a few thousand ids a day.
 
-Each kind (movies, people) numbers its entries by *index* 0, 1, 2, …; the first day's catalog
-holds indices below `base`, and each later day appends `added_per_day` more. An index maps to a
-TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
+Each kind (movies, people, TV series) numbers its entries by *index* 0, 1, 2, …; the first
+day's catalog holds indices below `base`, and each later day appends `added_per_day` more. An
+index maps to a TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
 """
 
 from __future__ import annotations
@@ -222,38 +222,39 @@ class Catalog:
         self.first_day = first_day
         self.day = 0
         people = movies * config.SIM_PEOPLE_PER_MOVIE
-        self.movies = KindTimeline(
-            seed=seed,
-            ids=IdSpace(seed, SALT_MOVIE_IDS, 64, 45),
-            base=movies,
-            added_per_day=max(1, round(movies * config.SIM_ADD_RATE)),
-            deleted_per_day=max(1, round(movies * config.SIM_DELETE_RATE)),
-            changed_per_day=max(1, round(movies * config.SIM_MOVIE_CHANGE_RATE)),
-            delete_salt=SALT_MOVIE_DELETE,
-            change_salt=SALT_MOVIE_CHANGE,
+        self.movies = self._timeline(
+            (SALT_MOVIE_IDS, 45),
+            movies,
+            config.SIM_MOVIE_CHANGE_RATE,
+            (SALT_MOVIE_DELETE, SALT_MOVIE_CHANGE),
         )
-        self.people = KindTimeline(
-            seed=seed,
-            ids=IdSpace(seed, SALT_PERSON_IDS, 64, 48),
-            base=people,
-            added_per_day=max(1, round(people * config.SIM_ADD_RATE)),
-            deleted_per_day=max(1, round(people * config.SIM_DELETE_RATE)),
-            changed_per_day=max(1, round(people * config.SIM_PERSON_CHANGE_RATE)),
-            delete_salt=SALT_PERSON_DELETE,
-            change_salt=SALT_PERSON_CHANGE,
-            # Only people outside film credits vanish, so a movie never credits a 404.
-            may_vanish=self.is_tv_only,
+        self.people = self._timeline(
+            (SALT_PERSON_IDS, 48),
+            people,
+            config.SIM_PERSON_CHANGE_RATE,
+            (SALT_PERSON_DELETE, SALT_PERSON_CHANGE),
         )
+        # Only people outside film credits vanish, so a movie never credits a 404.
+        self.people.may_vanish = self.is_tv_only
         series = max(1, round(movies * TV_PER_MOVIE))
-        self.tv = KindTimeline(
-            seed=seed,
-            ids=IdSpace(seed, SALT_TV_IDS, 64, 45),
-            base=series,
-            added_per_day=max(1, round(series * config.SIM_ADD_RATE)),
-            deleted_per_day=max(1, round(series * config.SIM_DELETE_RATE)),
-            changed_per_day=max(1, round(series * TV_CHANGE_RATE)),
-            delete_salt=SALT_TV_DELETE,
-            change_salt=SALT_TV_CHANGE,
+        self.tv = self._timeline(
+            (SALT_TV_IDS, 45), series, TV_CHANGE_RATE, (SALT_TV_DELETE, SALT_TV_CHANGE)
+        )
+
+    def _timeline(
+        self, ids: tuple[int, int], base: int, change_rate: float, salts: tuple[int, int]
+    ) -> KindTimeline:
+        """A kind's timeline: `ids` is (salt, used ids in each block of 64), `salts` the
+        salts of its deletions and changes."""
+        return KindTimeline(
+            seed=self.seed,
+            ids=IdSpace(self.seed, ids[0], 64, ids[1]),
+            base=base,
+            added_per_day=max(1, round(base * config.SIM_ADD_RATE)),
+            deleted_per_day=max(1, round(base * config.SIM_DELETE_RATE)),
+            changed_per_day=max(1, round(base * change_rate)),
+            delete_salt=salts[0],
+            change_salt=salts[1],
         )
 
     # --- the clock ---

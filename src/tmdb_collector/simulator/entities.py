@@ -52,17 +52,21 @@ def is_ghost(seed: int, salt: int, id_: int) -> bool:
     return unit(seed, SALT_GHOST, salt, id_) < config.SIM_GHOST_RATE
 
 
+def _summary(id_: int, x: int, words: tuple[list[str], list[str]], logo: bool, home: bool) -> Doc:
+    """A company's or network's summary: a two-word name, perhaps a logo and a country."""
+    return {
+        "id": id_,
+        "logo_path": hashed_path(x, ".png") if logo else None,
+        "name": f"{words[0][(x >> 8) % len(words[0])]} {words[1][(x >> 16) % len(words[1])]}",
+        "origin_country": vocab.COUNTRIES[(x >> 24) % len(vocab.COUNTRIES)][0] if home else "",
+    }
+
+
 @lru_cache(maxsize=1 << 16)
 def company(seed: int, cid: int) -> Doc:
     """A production company as movies and series embed it."""
     x = mix(seed, SALT_COMPANY, cid)
-    words = vocab.LAST_NAMES, vocab.COMPANY_WORDS
-    return {
-        "id": cid,
-        "logo_path": hashed_path(x, ".png") if x & 1 else None,
-        "name": f"{words[0][(x >> 8) % len(words[0])]} {words[1][(x >> 16) % len(words[1])]}",
-        "origin_country": vocab.COUNTRIES[(x >> 24) % len(vocab.COUNTRIES)][0] if x % 5 else "",
-    }
+    return _summary(cid, x, (vocab.LAST_NAMES, vocab.COMPANY_WORDS), x & 1 == 1, x % 5 != 0)
 
 
 def company_doc(catalog: Catalog, cid: int) -> Doc | None:
@@ -92,13 +96,7 @@ def company_doc(catalog: Catalog, cid: int) -> Doc | None:
 def network(seed: int, nid: int) -> Doc:
     """A TV network as series and seasons embed it."""
     x = mix(seed, SALT_NETWORK, nid)
-    words = vocab.TITLE_WORDS, vocab.NETWORK_WORDS
-    return {
-        "id": nid,
-        "logo_path": hashed_path(x, ".png") if x % 10 < 8 else None,
-        "name": f"{words[0][(x >> 8) % len(words[0])]} {words[1][(x >> 16) % len(words[1])]}",
-        "origin_country": vocab.COUNTRIES[(x >> 24) % len(vocab.COUNTRIES)][0] if x % 7 else "",
-    }
+    return _summary(nid, x, (vocab.TITLE_WORDS, vocab.NETWORK_WORDS), x % 10 < 8, x % 7 != 0)
 
 
 def network_doc(catalog: Catalog, nid: int) -> Doc | None:

@@ -80,6 +80,13 @@ def season_numbers(catalog: Catalog, index: int) -> list[int]:
     return [s.number for s in tv_shape(catalog.seed, index).seasons]
 
 
+def served_seasons(catalog: Catalog, index: int, plan: FaultPlan | None = None) -> list[int]:
+    """The season numbers `/tv/{id}/season/{n}` answers for (all it lists, but the ones the
+    `quirks` profile's `missing_season` takes away)."""
+    tv_id = catalog.tv.ids.id_of(index)
+    return [n for n in season_numbers(catalog, index) if not missing_season(plan, tv_id, n)]
+
+
 def missing_season(plan: FaultPlan | None, tv_id: int, number: int) -> bool:
     """Whether the `quirks` profile makes this listed season answer 404."""
     return plan is not None and plan.quirk("missing_season", tv_id, number)

@@ -210,7 +210,7 @@ def _count(tally: Tally, person: int, credit: str, label: str, episodes: int) ->
         roles[credit] = [label, episodes]
 
 
-@lru_cache(maxsize=256)
+@lru_cache(maxsize=32)
 def aggregate_credits(catalog: Catalog, index: int) -> Doc:
     """`aggregate_credits`: everyone credited in any episode, with their roles and jobs and
     the episodes each covers (regulars: every episode of their seasons)."""

@@ -22,6 +22,8 @@ FIRST_YEAR, LAST_YEAR = 1950, 2026
 SEASON_ID_STRIDE, EPISODE_ID_STRIDE = 64, 512
 """Season ids count series in steps of 64 season numbers, episode ids seasons in steps of
 512 episode numbers: no series has more seasons, no season more episodes."""
+RETURNING_BYTE = 46
+"""A series (not a miniseries) is still running when a byte of its hash is below this (18%)."""
 DATED_AHEAD = 2
 """A returning series' upcoming episodes after this many past the next one have no date."""
 
@@ -76,8 +78,11 @@ def tv_shape(seed: int, index: int) -> Shape:
     h = blake2b(b"%d %d" % (seed, index), person=b"tv shape").digest()
     kind, tv_type = _kind(h[0], h[1])
     n = _season_count(kind, h[2], h[3])
-    span = max(1, LAST_YEAR - FIRST_YEAR + 2 - n)
-    first_year = FIRST_YEAR + (h[6] << 8 | h[7]) % span
+    returning = h[8] < RETURNING_BYTE and kind != "mini"
+    if returning:  # its last season airs now
+        first_year = LAST_YEAR - n + 1 - (h[7] & 1)
+    else:
+        first_year = FIRST_YEAR + (h[6] << 8 | h[7]) % max(1, LAST_YEAR - FIRST_YEAR + 2 - n)
     seasons: list[Season] = []
     for k in range(n):
         x = mix(seed, SALT_SEASON, index, k + 1)
@@ -86,13 +91,9 @@ def tv_shape(seed: int, index: int) -> Shape:
     if h[4] < 64:  # a quarter of series have specials
         seasons.insert(0, Season(0, 1 + h[5] % 6, seasons[0].first + 200, 30))
     last = seasons[-1]
-    returning = (
-        first_year + n - 1 >= LAST_YEAR - 1 and h[8] < 160 and kind != "mini" and last.episodes > 1
-    )
-    if returning:
-        return Shape(
-            kind, tv_type, tuple(seasons), 1 + h[9] % (last.episodes - 1), "Returning Series"
-        )
+    if returning and last.episodes > 1:
+        aired = 1 + h[9] % (last.episodes - 1)
+        return Shape(kind, tv_type, tuple(seasons), aired, "Returning Series")
     status = "Ended" if h[10] < 200 else "Canceled"
     return Shape(kind, tv_type, tuple(seasons), last.episodes, status)
 
