@@ -28,6 +28,7 @@ lint: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/simulator_throughput.py
 	$(BIN)/python bench/crawl_throughput.py
+	$(BIN)/python bench/driver_capacity.py
 	$(BIN)/python bench/crawl_rate_limited.py
 	$(BIN)/python bench/crawl_memory.py
 	$(BIN)/python bench/sync_cost.py

@@ -10,15 +10,20 @@ One simulator (no faults, no limit, 2 worker processes) serves both sides, in on
   `/3/movie/{id}?append_to_response=credits,keywords,external_ids`, `orjson.loads` each body,
   nothing stored; timed from opening the session to the last answer.
 
-Every round of either side gets ids of its own (its own slice of the export, in export order),
+- C, with --baseline-src DIR: side A again, with PYTHONPATH=DIR (another version's `src`, a
+  checkout of main say), to compare two versions of the crawler on the same host and minute.
+
+Every round of every side gets ids of its own (its own slice of the export, in export order),
 so no side is served documents the simulator built before; each round has the same number of
-ids; the sides are interleaved (A B A B ...), since the host's speed drifts. Bounded: a round
-stops after --seconds (the crawler by SIGINT, which saves and prints its summary).
+ids; the sides are interleaved (A B A B ..., or A C B A C B ...), since the host's speed
+drifts. Bounded: a round stops after --seconds (the crawler by SIGINT, which saves and prints
+its summary).
 
     .venv/bin/python bench/crawl_throughput.py [--movies 200000] [--ids 8000] [--rounds 3]
+        [--baseline-src ../main/src]
 
-Prints each round (docs/s, outcomes, CPU per document) and the medians of both sides and
-their ratio A/B (target: at least 70%).
+Prints each round (docs/s, outcomes, CPU per document) and the medians of every side and the
+ratios A/B (target: at least 85%), C/B and A/C.
 """
 
 from __future__ import annotations
@@ -42,7 +47,7 @@ from common import crawl_command, crawler_env, export_ids
 from tmdb_collector.simulator.process import SimulatorProcess
 
 APPEND = "credits,keywords,external_ids"
-TARGET = 0.70
+TARGET = 0.85
 
 
 def children_cpu() -> float:
@@ -50,17 +55,21 @@ def children_cpu() -> float:
     return usage.ru_utime + usage.ru_stime
 
 
-def crawl_round(sim: SimulatorProcess, ids: list[int], seconds: float) -> dict[str, Any]:
-    """Side A: the real crawler over `ids`, in a child process; its JSON summary."""
+def crawl_round(
+    sim: SimulatorProcess, ids: list[int], seconds: float, src: str | None = None
+) -> dict[str, Any]:
+    """Side A (or C: the crawler of `src`): the real crawler over `ids`, in a child process;
+    its JSON summary."""
     with tempfile.TemporaryDirectory(prefix="bench-crawl-") as tmp:
         work = Path(tmp)
         ids_file = work / "ids.txt"
         ids_file.write_text("".join(f"{i}\n" for i in ids))
         cmd = crawl_command(sim, ids_file, str(work / "data"), "--rate", "100000", "--json")
+        env = crawler_env() | ({"PYTHONPATH": str(Path(src).resolve())} if src else {})
         cpu_before = children_cpu()
         started = time.perf_counter()
         with (work / "out").open("w+") as out, (work / "err").open("w+") as err:
-            proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=crawler_env(), cwd=work)
+            proc = subprocess.Popen(cmd, stdout=out, stderr=err, env=env, cwd=work)
             try:
                 stopped = finish(proc, seconds)
             finally:
@@ -157,30 +166,41 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="rounds per side")
     parser.add_argument("--seconds", type=float, default=120.0, help="most seconds per round")
     parser.add_argument("--concurrency", type=int, default=20, help="the bare loop's")
+    parser.add_argument("--baseline-src", help="side C: the crawler of this src directory")
     args = parser.parse_args()
-    if 2 * args.rounds * args.ids > args.movies:
-        parser.error("--movies must hold 2 x --rounds x --ids distinct ids")
+    sides = 3 if args.baseline_src else 2
+    if sides * args.rounds * args.ids > args.movies:
+        parser.error(f"--movies must hold {sides} x --rounds x --ids distinct ids")
 
+    rates: dict[str, list[float]] = {"A": [], "B": [], "C": []}
     with SimulatorProcess("--movies", str(args.movies), "--workers", "2") as sim:
         ids = export_ids(sim)
-        slices = (ids[i * args.ids : (i + 1) * args.ids] for i in range(2 * args.rounds))
-        crawler: list[float] = []
-        bare: list[float] = []
+        slices = (ids[i * args.ids : (i + 1) * args.ids] for i in range(sides * args.rounds))
         for r in range(1, args.rounds + 1):
             a = crawl_round(sim, next(slices), args.seconds)
-            crawler.append(a["done"] / a["seconds"])
+            rates["A"].append(a["done"] / a["seconds"])
             print(f"round {r} A crawler:   {describe_crawl(a)}", flush=True)
+            if args.baseline_src:
+                c = crawl_round(sim, next(slices), args.seconds, args.baseline_src)
+                rates["C"].append(c["done"] / c["seconds"])
+                print(f"round {r} C baseline:  {describe_crawl(c)}", flush=True)
             b = asyncio.run(bare_loop(sim.api_url, next(slices), args.concurrency, args.seconds))
-            bare.append(b["done"] / b["seconds"])
+            rates["B"].append(b["done"] / b["seconds"])
             print(f"round {r} B bare loop: {describe_bare(b)}", flush=True)
 
-    a_median, b_median = statistics.median(crawler), statistics.median(bare)
+    a_median, b_median = statistics.median(rates["A"]), statistics.median(rates["B"])
     ratio = a_median / b_median
     print(
         f"median of {args.rounds} rounds, {args.ids:,} ids each: crawler {a_median:,.0f} docs/s, "
         f"bare aiohttp + orjson loop {b_median:,.0f} docs/s; crawler/bare = {ratio:.1%} "
         f"(target >= {TARGET:.0%}: {'met' if ratio >= TARGET else 'NOT met'})"
     )
+    if args.baseline_src:
+        c_median = statistics.median(rates["C"])
+        print(
+            f"baseline ({args.baseline_src}) {c_median:,.0f} docs/s: baseline/bare = "
+            f"{c_median / b_median:.1%}; crawler/baseline = {a_median / c_median:.2f}x"
+        )
 
 
 if __name__ == "__main__":

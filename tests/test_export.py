@@ -22,7 +22,7 @@ import zstandard
 
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.export import schema, tables
-from tmdb_collector.export.outputs import replacing
+from tmdb_collector.export.scratch import replacing
 from tmdb_collector.simulator.process import SimulatorProcess
 
 KEY = "export-key-51c0"
@@ -327,6 +327,7 @@ def test_duckdb_where_keeps_only_those_movies_and_their_rows(
         (("--format", "jsonl", "--preset", "arthouse"), "arthouse"),
         (("--format", "jsonl", "--out", "{dir}/movies.txt"), ".jsonl"),
         (("--format", "duckdb", "--out", "{dir}"), "must be a file"),
+        (("--format", "jsonl", "--full"), "--full applies to parquet and duckdb"),
     ],
 )
 def test_bad_input_is_one_line_and_touches_no_output(
@@ -394,6 +395,8 @@ def test_the_next_run_removes_what_a_killed_one_left(
     assert result.returncode == 0, result.stderr
     assert sorted(p.name for p in tmp_path.iterdir()) == [theirs.name, running.name, "out"]
     assert not [p.name for p in out.iterdir() if p.name.startswith(".")]
+    # Nor is anything left of the kept tables the killed export was writing.
+    assert not [p.name for p in collection.iterdir() if ".tmdb-" in p.name]
 
 
 def test_a_failed_write_leaves_no_file_under_the_final_name(tmp_path: Path) -> None:

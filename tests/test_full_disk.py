@@ -124,6 +124,27 @@ def test_a_crawl_on_a_full_disk_says_so_and_the_rerun_completes(
     verify_ok(data)
 
 
+def test_a_fleet_crawl_on_a_full_disk_says_so_and_the_rerun_completes(
+    roomy_sim: SimulatorProcess, small_disk: Callable[[int], SmallDisk], tmp_path: Path
+) -> None:
+    """A fleet's driver records chunks through the store's writer thread: a full disk there is
+    the same one line and exit 2 as on one machine, and the same command then completes."""
+    clean = tmp_path / "clean"
+    assert crawl(roomy_sim, clean, "--quiet", *FAST).returncode == 0
+    disk = small_disk(3_000_000)  # room for part of the store only
+    data = disk.path / "data"
+    fleet = ("--quiet", *FAST, "--local-workers", "1", "--chunk-size", "100")
+    result = crawl(roomy_sim, data, *fleet, cwd=tmp_path)
+    assert_one_clear_line(result, "no space left", str(disk.path), "free some space")
+    verify_ok(data)
+    assert 0 < sum(1 for doc in ok_docs(data).values() if doc) < len(ok_docs(clean))
+    disk.resize(64_000_000)  # space freed
+    rerun = crawl(roomy_sim, data, *fleet, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    assert ok_docs(data) == ok_docs(clean)
+    verify_ok(data)
+
+
 def test_a_sync_on_a_full_disk_says_so_and_the_rerun_completes(
     roomy_sim: SimulatorProcess, small_disk: Callable[[int], SmallDisk], tmp_path: Path
 ) -> None:

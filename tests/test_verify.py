@@ -8,7 +8,7 @@ import shutil
 import sqlite3
 from pathlib import Path
 
-from test_crawl_e2e import SHARED_KEY, child_env, cli, crawl, run
+from test_crawl_e2e import FIRST_DAY, SHARED_KEY, child_env, cli, crawl, run
 from tmdb_collector.simulator.process import SimulatorProcess
 
 
@@ -84,3 +84,35 @@ def test_verify_without_a_store_is_one_line_exit_2(tmp_path: Path) -> None:
     result = run(cli("verify", "--data-dir", str(tmp_path / "none")), tmp_path, child_env())
     assert result.returncode == 2 and "Traceback" not in result.stderr
     assert result.stderr.count("\n") == 1 and "no collection" in result.stderr
+
+
+def test_a_damaged_store_read_by_any_command_is_one_line_exit_2(
+    sim: SimulatorProcess, tmp_path: Path
+) -> None:
+    data = tmp_path / "data"
+    assert crawl(sim, data, "--limit", "300", "--quiet", key=SHARED_KEY).returncode == 0
+    store = data / "tmdb.sqlite"
+    with sqlite3.connect(store) as db:
+        db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    size = store.stat().st_size
+    with store.open("r+b") as f:  # garbage in every page but the first (the schema's)
+        for offset in range(4096, size, 4096):
+            f.seek(offset + 100)
+            f.write(b"\xa5" * 200)
+    env = child_env(
+        TMDB_API_KEY=SHARED_KEY, TMDB_API_URL=sim.api_url, TMDB_EXPORTS_URL=sim.exports_url
+    )
+    commands = [
+        ["status"],
+        ["export", "--format", "jsonl", "--out", str(tmp_path / "out.jsonl")],
+        ["network", "--out", str(tmp_path / "network")],
+        ["report", "--out", str(tmp_path / "report.html")],
+        ["crawl", "people", "--quiet"],
+        ["sync", "--quiet", "--until", FIRST_DAY],
+    ]
+    for args in commands:
+        result = run(cli(*args, "--data-dir", str(data)), tmp_path, env)
+        last = result.stderr.strip().splitlines()[-1:]
+        assert result.returncode == 2 and "Traceback" not in result.stderr, (args, result.stderr)
+        assert "malformed" in last[0] and "verify" in last[0], (args, last)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["data"]  # no output half-written

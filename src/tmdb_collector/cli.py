@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import sqlite3
 import sys
 from pathlib import Path
 
 import click
 import orjson
 
-from tmdb_collector import __version__
+from tmdb_collector import __version__, io_errors
 from tmdb_collector.commands.crawl import crawl
 from tmdb_collector.commands.demo import demo
 from tmdb_collector.commands.export import export
@@ -65,6 +66,13 @@ def main(argv: list[str] | None = None) -> None:
     except TmdbCollectorError as exc:
         click.echo(f"tmdb-collector: {exc}", err=True)
         sys.exit(exc.exit_code)
+    except sqlite3.DatabaseError as exc:
+        if io_errors.is_bug(exc):
+            raise
+        # A read of the store outside a snapshot (the writers and the snapshot name the file).
+        error = io_errors.explain("the store in --data-dir", exc, doing="read")
+        click.echo(f"tmdb-collector: {error}", err=True)
+        sys.exit(error.exit_code)
     except (click.Abort, KeyboardInterrupt):
         click.echo("tmdb-collector: interrupted", err=True)
         sys.exit(130)

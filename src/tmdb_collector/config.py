@@ -38,11 +38,18 @@ STORE_ZSTD_LEVEL: Final = 3
 
 # --- Request rate (RATE_*) and requests -----------------------------------------------------
 
-RATE: Final = 35.0
-"""Requests/s per egress IP, the ceiling the governor never passes (TMDb: ~40/s, "may change")."""
+RATE: Final = "auto"
+"""`--rate`: `auto` finds each IP's limit from its 429s, up to RATE_AUTO_CEILING; a number N is
+a fixed ceiling in requests/s per egress IP, never passed (429s still lower the pace)."""
 
 RATE_ENV: Final = "TMDB_RATE"
-"""Environment variable for `--rate`."""
+"""Environment variable for `--rate` (`auto` or a number)."""
+
+RATE_AUTO_START: Final = 36.0
+"""Where `--rate auto` starts, in requests/s: safely under TMDb's documented ~40/s."""
+
+RATE_AUTO_CEILING: Final = 50.0
+"""The most `--rate auto` ever sends, in requests/s per IP: TMDb's CDN cap (~50/s)."""
 
 RATE_MAX_IN_FLIGHT: Final = 20
 """Most requests in flight per egress IP (TMDb's CDN: 20 connections per IP)."""
@@ -79,8 +86,9 @@ a thousand requests."""
 DEMO_TOP_BILLED: Final = 10
 """The demo's network links the first this many billed actors of each movie."""
 
-DEMO_MOVIES: Final = 20_000
-"""Movies in the demo's simulated catalog."""
+DEMO_MOVIES: Final = 10_000
+"""Movies in the demo's simulated catalog: enough for franchises and recurring casts to show
+(about 3,000 people in the report's network), small enough for the demo to end in about a minute."""
 
 DEMO_DIR: Final = "./tmdb-demo"
 """The demo's data directory (a demo never writes into a collection it did not make)."""
@@ -180,6 +188,10 @@ FLEET_CHUNK_MAX: Final = 5_000
 FLEET_CHUNKS_PER_WORKER: Final = 2
 """Chunks submitted per worker at a time (one fetching, one waiting): the window that keeps
 the driver's memory flat over millions of ids."""
+
+FLEET_WRITER_BACKLOG: Final = 5_000
+"""Outcomes a fleet's driver holds for the store's writer thread at most before it takes in
+more chunks: memory stays bounded when the disk is slower than the fleet."""
 
 FLEET_DRAIN_S: Final = 30.0
 """On Ctrl-C, how long the driver waits for the workers to finish the requests they have
@@ -282,6 +294,10 @@ OUTPUT_BATCH_ROWS: Final = 1_000
 
 OUTPUT_MEMORY_LIMIT: Final = "1GB"
 """DuckDB's memory limit while building outputs; beyond it, DuckDB spills to disk."""
+
+OUTPUT_KEPT_FILE: Final = "tables.duckdb"
+"""The parsed tables kept between exports, in the data directory: the next Parquet or DuckDB
+export parses only the documents that changed since (`export --full`: every one)."""
 
 OUTPUT_TMDB5000_MOVIES: Final = 5_000
 """Movies in `export --format tmdb5000` without a filter: the most voted, as Kaggle's set."""

@@ -14,6 +14,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tmdb_collector import config
+from tmdb_collector.client.governor import RateSetting
 from tmdb_collector.client.protocol import Credentials, parse_appends
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.scheduler import Tally
@@ -63,7 +64,7 @@ async def crawl(sim: SimulatorProcess, key: str, data_dir: Path, reporter: Repor
         credentials=Credentials(token=key),
         api_url=sim.api_url,
         exports_url=sim.exports_url,
-        rate=config.DEMO_RATE,
+        rate=RateSetting.of(config.DEMO_RATE),
         appends=parse_appends(config.MOVIE_APPENDS),
     )
     store = Store.open(data_dir)
@@ -91,7 +92,7 @@ def write_outputs(store: Store, data_dir: Path, echo: Callable[[str], None] = pr
     echo(f"\nstore: {store.path}  (inspect it with: tmdb-collector status --data-dir {data_dir})")
     for format_ in ("parquet", "duckdb"):
         request = outputs.ExportRequest.check(format_, data_dir)
-        echo(f"{format_}: {outputs.export(store, request)}")
+        echo(f"{format_}: {outputs.export(store, request).path}")
     echo(f"network: {_network(store, data_dir / config.OUTPUT_DIR / config.NETWORK_DIR)}")
     echo(f"report: {_report(store, data_dir / config.OUTPUT_DIR / config.REPORT_FILE)}")
     failed = sum(counts[State.FAILED] for counts in store.counts().values())

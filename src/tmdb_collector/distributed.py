@@ -7,9 +7,10 @@ plugin and kept from chunk to chunk): every IP spends its own budget, fully and 
 The driver (the `crawl` command's process, through `runner(fleet)` handed to `jobs.run`)
 reads the pending ids from the store page by page,
 submits them as chunks of ids, at most FLEET_CHUNKS_PER_WORKER per worker thread at a time
-(memory stays flat over millions of ids), and records each chunk's outcomes in the store as
-it arrives, in one transaction (upserts: a replay adds nothing). Dask reruns the chunk of a
-worker that dies on another worker; a driver that dies loses only the chunks in flight, which
+(memory stays flat over millions of ids), and hands each chunk's outcomes, as it arrives, to
+the store's writer thread, which commits it whole, in one transaction (upserts: a replay adds
+nothing), while the driver goes on receiving. Dask reruns the chunk of a worker that dies on
+another worker; a driver that dies loses only the chunks in flight or not yet committed, which
 are still pending in the store, so the same command resumes. Failed ids get one more pass.
 
 Credentials reach the workers inside the plugin, in memory: never in a task's arguments (Dask
@@ -33,11 +34,12 @@ from dataclasses import dataclass, field
 from typing import Any, TypeVar, cast
 
 from tmdb_collector import config
-from tmdb_collector.crawl.fleet import Fleet, check_bind, chunk_size
+from tmdb_collector.crawl.fleet import Chunk, Fleet, check_bind, chunk_size, record_chunk
 from tmdb_collector.crawl.jobs import Runner
 from tmdb_collector.crawl.options import CrawlOptions, connect
 from tmdb_collector.crawl.scheduler import Fetcher, Tally, passes
-from tmdb_collector.crawl.store import Outcome, Store
+from tmdb_collector.crawl.store import Store
+from tmdb_collector.crawl.writer import Writer
 from tmdb_collector.errors import ConfigError, TmdbCollectorError
 from tmdb_collector.vocab import Kind, State
 
@@ -64,19 +66,6 @@ class WorkerSettings:
     options: CrawlOptions
     binds: tuple[str, ...] = ()  # local worker i sends from binds[i]
     local: bool = False  # the workers are this process's children (--local-workers)
-
-
-@dataclass
-class Chunk:
-    """What a worker sends back for a chunk of ids: each id's outcome and its own counters."""
-
-    worker: str  # its egress: the source address, or the worker's own address
-    outcomes: list[Outcome]
-    tally: Tally
-    seconds: float
-
-    def __repr__(self) -> str:  # a chunk of documents is no thing to print whole
-        return f"Chunk({self.worker}, {len(self.outcomes)} outcomes, {self.seconds:.1f} s)"
 
 
 # --- on each worker -------------------------------------------------------------------------
@@ -182,12 +171,14 @@ def runner(fleet: Fleet) -> Runner:
 async def crawl(store: Store, tally: Tally, settings: WorkerSettings, fleet: Fleet) -> None:
     """Every pending (then failed) id of the tally's kind fetched by the fleet and recorded in
     the store as chunks come back; the tally counts what happened, per worker too."""
-    todo, rate = passes(store, tally), settings.options.rate
+    todo, rate = passes(store, tally), settings.options.rate_setting.ceiling
     async with cluster_client(fleet) as client:
         await start_workers(client, settings)
-        try:
-            for states in todo:
-                await Pass(client, store, tally, states, rate, fleet.chunk_size).run()
+        try:  # chunks are committed as they come, each whole, by the store's writer thread
+            with Writer(store.path, config.FLEET_WRITER_BACKLOG, 0.0, commit_at=1) as writer:
+                for states in todo:
+                    writer.flush()  # the failed pass reads the store: this run's failures too
+                    await Pass(client, store, writer, tally, states, rate, fleet.chunk_size).run()
         finally:
             with contextlib.suppress(Exception):  # the cluster may be gone already
                 await client.unregister_worker_plugin(PLUGIN)  # credentials leave it
@@ -198,7 +189,7 @@ def worker_settings(kind: Kind, options: CrawlOptions, fleet: Fleet) -> WorkerSe
     share = fleet.shares_one_address()
     shared = dataclasses.replace(
         options,
-        rate=options.rate / share,
+        rate=options.rate_setting.shared(share),
         concurrency=max(1, options.concurrency // share),
         local_addr=None,  # each worker's own: set where it runs (`EgressPlugin`)
     )
@@ -212,6 +203,7 @@ class Pass:
 
     client: Client
     store: Store
+    writer: Writer
     tally: Tally
     states: tuple[State, ...]
     rate: float
@@ -230,6 +222,7 @@ class Pass:
                 for arrived in done:
                     self.in_flight.pop(arrived).release()
                     self.record(chunk_of(arrived))
+                await self.writer.room()  # the disk is behind: take no more chunks meanwhile
         except asyncio.CancelledError:  # Ctrl-C: save what the workers have fetched
             await self.drain()
             raise
@@ -271,11 +264,7 @@ class Pass:
             self.record(chunk)
 
     def record(self, chunk: Chunk) -> None:
-        """A chunk's outcomes into the store (one transaction) and into the tally."""
-        self.store.record(chunk.outcomes)
-        for outcome in chunk.outcomes:
-            self.tally.count(outcome)
-        self.tally.add_requests(chunk.tally, chunk.worker, chunk.seconds)
+        record_chunk(chunk, self.writer, self.tally)
 
 
 def chunk_of(arrived: asyncio.Future[Chunk]) -> Chunk:

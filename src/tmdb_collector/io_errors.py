@@ -12,7 +12,7 @@ from pathlib import Path
 
 from tmdb_collector.errors import StorageError
 
-__all__ = ["explain", "is_disk_full", "writing_to"]
+__all__ = ["explain", "is_bug", "is_disk_full", "writing_to"]
 
 _FULL_WORDS = ("disk is full", "no space left", "database or disk is full", "disk full")
 
@@ -25,18 +25,33 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def explain(
-    path: Path | str, exc: BaseException, then: str = "run the same command again"
+    path: Path | str,
+    exc: BaseException,
+    then: str = "run the same command again",
+    doing: str = "write",
 ) -> StorageError:
-    """The one-line error for `exc`, met reading or writing `path`."""
+    """The one-line error for `exc`, met when `doing` ("write" or "read") `path`."""
     if is_disk_full(exc):
         return StorageError(
             f"no space left on the device holding {path}: free some space there (or choose "
             f"another place) and {then}"
         )
     what = exc.strerror if isinstance(exc, OSError) and exc.strerror else _one_line(exc)
+    if doing == "read":  # a damaged page stays damaged: running again would not help
+        return StorageError(
+            f"cannot read {path} ({what}): check that device, then run 'tmdb-collector verify' "
+            "(it finds what is damaged and says how to mend it)"
+        )
     return StorageError(
-        f"cannot write {path} ({what}): check that device, then {then} "
+        f"cannot {doing} {path} ({what}): check that device, then {then} "
         "(and 'tmdb-collector verify' for the store)"
+    )
+
+
+def is_bug(exc: sqlite3.Error) -> bool:
+    """Whether an SQLite error is a mistake in our SQL rather than the file or its device."""
+    return isinstance(
+        exc, sqlite3.IntegrityError | sqlite3.ProgrammingError | sqlite3.InterfaceError
     )
 
 

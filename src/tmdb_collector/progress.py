@@ -7,7 +7,7 @@ import contextlib
 import sys
 import time
 from collections import deque
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from typing import Any, Literal
 
 import orjson
@@ -98,6 +98,7 @@ class Reporter:
             ("requests", tally.requests),
             ("retried", tally.retries),
             ("429s", tally.throttled),
+            ("rate found", _rate_found(tally)),
             ("seconds", facts["seconds"]),
         ):
             table.add_row(label, f"{value:,}" if isinstance(value, int) else str(value))
@@ -120,7 +121,8 @@ def worker_lines(workers: dict[str, dict[str, float]]) -> list[tuple[str, str]]:
         (
             name,
             f"{int(w['requests']):,} requests, {w['req_per_s']:,.1f} req/s while fetching, "
-            f"{int(w['throttled']):,} 429s, {int(w['chunks']):,} chunks",
+            f"{int(w['throttled']):,} 429s, {int(w['chunks']):,} chunks"
+            + (f", rate found {w['rate_found']:,.1f} req/s" if "rate_found" in w else ""),
         )
         for name, w in workers.items()
     ]
@@ -133,6 +135,11 @@ def _show_workers(bar: Progress, rows: dict[str, TaskID], tally: Tally) -> None:
         done = int(w["ok"] + w["gone"] + w["failed"])
         line = f"{w['req_per_s']:,.1f} req/s · 429s {int(w['throttled']):,}"
         bar.update(rows[name], completed=done, detail=line)
+
+
+def _rate_found(tally: Tally) -> str:
+    """The pace the governor settled at (a fleet: all its IPs'), in requests/s."""
+    return "-" if tally.rate_found is None else f"{tally.rate_found:,.1f} req/s"
 
 
 def _detail(tally: Tally, rate: float) -> str:
@@ -148,14 +155,29 @@ def emit(event: dict[str, Any]) -> None:
     sys.stdout.flush()
 
 
+class Count:
+    """What `counting` yields: `count(n)` moves the bar on by n items; `count.expect(total)`
+    says how many there are after all (the bar starts over)."""
+
+    def __init__(self, bar: Progress | None = None, task: TaskID | None = None) -> None:
+        self.bar, self.task = bar, task
+
+    def __call__(self, n: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.advance(self.task, n)
+
+    def expect(self, total: int) -> None:
+        if self.bar is not None and self.task is not None:
+            self.bar.reset(self.task, total=total or None)
+
+
 @contextlib.contextmanager
-def counting(label: str, total: int, quiet: bool = False) -> Iterator[Callable[[int], None]]:
-    """A progress bar on stderr for work counted in items; yields `advance(n)`."""
+def counting(label: str, total: int, quiet: bool = False) -> Iterator[Count]:
+    """A progress bar on stderr for work counted in items; yields its `Count`."""
     if quiet:
-        yield lambda n: None
+        yield Count()
         return
     columns = (TextColumn("[bold]{task.description}"), BarColumn(), MofNCompleteColumn(),
                TimeRemainingColumn())  # fmt: skip
     with Progress(*columns, console=Console(stderr=True)) as bar:
-        task = bar.add_task(label, total=total or None)
-        yield lambda n: bar.advance(task, n)
+        yield Count(bar, bar.add_task(label, total=total or None))

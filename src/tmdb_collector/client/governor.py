@@ -1,17 +1,13 @@
 """One egress IP's request budget: a pace (requests/s) and a cap on requests in flight.
 
-TMDb limits each client IP to "somewhere around 40 requests/s" and 20 connections, and the
-exact figure moves. The governor never exceeds the configured ceiling, and finds the real
-limit from the server's 429s by bracketing it:
+TMDb limits each client IP to "somewhere around 40 requests/s" (its CDN to about 50) and 20
+connections, and the exact figure moves. The governor never exceeds its ceiling (`--rate N`,
+or RATE_AUTO_CEILING with `--rate auto`), and finds the real limit from the server's 429s:
 
 - Pace: requests are spaced 1/rate apart (a reservation clock, so concurrent callers queue
-  instead of bursting). Two paces bound the server's limit: `too_fast`, the slowest pace that
-  drew a 429, and `safe`, the fastest held for `HOLD_S` without one. A 429 pauses every
-  caller (Retry-After when sent, floor 1 s; exponential when not) and drops the pace to
-  `safe`, or to `BACK_OFF` x the pace that failed while nothing is known safe. After `HOLD_S`
-  without a 429 the pace is safe, and the governor probes halfway to `too_fast`. Once the two
-  are within `CLOSE_ENOUGH` it stays at `safe` and only re-probes, a little higher, after
-  `REPROBE_S` (the limit may have risen). Each 429 costs one pause; the search needs few.
+  instead of bursting). How the rate moves is `client.pace`'s policy: climb until a 429, then
+  settle just under the limit that 429 shows, and climb again now and then. A 429 also pauses
+  every caller (Retry-After when sent, floor 1 s; about a second when not).
 - In flight: additive increase (+1 per healthy window of answers) up to 20, multiplicative
   decrease on a 429 or a timeout (an overloaded server answers slowly before it refuses).
 - Errors never speed anything up: a 5xx or a reset changes neither pace nor window.
@@ -27,17 +23,54 @@ import asyncio
 import random
 import time
 from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
 
+from tmdb_collector import config
+from tmdb_collector.client.pace import Pace, Phase
 from tmdb_collector.client.protocol import Answer, Verdict, pause_for
+from tmdb_collector.errors import ConfigError
 
-BACK_OFF = 0.9  # pace after a 429 while no pace is known to be safe
 WINDOW_DECREASE = 0.7  # in-flight cap after a throttle
-HOLD_S = 20.0  # a pace held this long without a 429 is safe
-CLOSE_ENOUGH = 0.03  # stop probing when too_fast is within 3% of safe ...
-REPROBE_S = 300.0  # ... until this long has passed (TMDb's limit may change) ...
-REPROBE_STEP = 1.1  # ... then look up to 10% above the last pace that was too fast
-MIN_RATE = 0.5
 ANSWERED = frozenset((Verdict.OK, Verdict.GONE, Verdict.FAILED))  # the server kept up
+
+
+@dataclass(frozen=True)
+class RateSetting:
+    """`--rate`: `auto` (start at RATE_AUTO_START, find the limit up to RATE_AUTO_CEILING) or
+    a fixed ceiling N (start there; 429s still lower the pace)."""
+
+    ceiling: float = config.RATE_AUTO_CEILING
+    start: float = config.RATE_AUTO_START
+    auto: bool = True
+
+    @classmethod
+    def parse(cls, text: str) -> RateSetting:
+        """`auto` or a number of requests/s (at least 0.1); anything else is a ConfigError."""
+        if text.strip().lower() == "auto":
+            return cls()
+        try:
+            rate = float(text)
+        except ValueError:
+            rate = float("nan")
+        if not rate >= 0.1 or rate == float("inf"):
+            raise ConfigError(f"--rate must be 'auto' or requests/s (at least 0.1), not {text!r}")
+        return cls(rate, rate, auto=False)
+
+    @classmethod
+    def of(cls, rate: RateSetting | float) -> RateSetting:
+        """`rate` as a setting: a plain number is a fixed ceiling."""
+        return rate if isinstance(rate, RateSetting) else cls(rate, rate, auto=False)
+
+    def shared(self, parts: int) -> RateSetting:
+        """The setting of one of `parts` clients that share this one's address."""
+        return RateSetting(self.ceiling / parts, self.start / parts, self.auto)
+
+    def __str__(self) -> str:
+        return f"auto (up to {self.ceiling:g}/s)" if self.auto else f"{self.ceiling:g}/s"
+
+
+AUTO = RateSetting()
+"""`--rate auto`."""
 
 
 class Governor:
@@ -45,15 +78,16 @@ class Governor:
 
     def __init__(
         self,
-        rate: float,
+        rate: float | RateSetting,
         max_in_flight: int = 20,
         *,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
         rng: random.Random | None = None,
     ) -> None:
-        self.ceiling = rate
-        self.rate = rate
+        setting = RateSetting.of(rate)
+        self.pace = Pace(setting.start, setting.ceiling, since=clock())
+        self.ceiling = setting.ceiling
         self.max_in_flight = max_in_flight
         self.limit = min(4, max_in_flight)
         self.in_flight = 0
@@ -62,13 +96,25 @@ class Governor:
         self.next_slot = 0.0
         self.paused_until = 0.0
         self.last_decrease = -1.0
-        self.safe = 0.0  # fastest pace held HOLD_S without a 429 (0: none yet)
-        self.too_fast = rate  # slowest pace that drew a 429 (the ceiling until one does)
-        self.steady_since = 0.0  # when the current pace began
         self.healthy = 0
         self.throttles_in_a_row = 0
         self.throttled_total = 0
         self._room = asyncio.Condition()
+
+    @property
+    def rate(self) -> float:
+        """The pace now, in requests/s."""
+        return self.pace.rate
+
+    @property
+    def found(self) -> float:
+        """The pace found: settled under the server's limit, or at the ceiling; while still
+        climbing at the start, the pace reached so far."""
+        return round(self.pace.found or self.pace.rate, 2)
+
+    @property
+    def settled(self) -> bool:
+        return self.pace.phase is Phase.SETTLED
 
     async def acquire(self) -> float:
         """Wait until a request may be sent; returns its start time, for `release`."""
@@ -81,10 +127,11 @@ class Governor:
                 await self.sleep(self.paused_until - now)
                 continue
             start = max(self.next_slot, now)
-            self.next_slot = start + 1.0 / self.rate
+            self.next_slot = start + 1.0 / self.pace.rate
             if start > now:
                 await self.sleep(start - now)
             if self.clock() >= self.paused_until:  # no throttle arrived while we waited
+                self.pace.sent(start)
                 return start
 
     async def release(self, started: float, answer: Answer) -> None:
@@ -107,13 +154,10 @@ class Governor:
         self.healthy = 0
         if not answer.rate_limited:
             return  # a timeout: fewer in flight, same pace
-        if self.rate <= self.safe:
-            self.safe = 0.0  # the limit went down: what was safe is not any more
-        self.too_fast = min(self.too_fast, self.rate) if self.safe else self.rate
-        self.rate = max(MIN_RATE, self.safe or BACK_OFF * self.rate)
+        self.pace.throttled(started, now)
         self.paused_until = now + pause_for(answer, self.throttles_in_a_row, self.rng)
         self.next_slot = self.paused_until
-        self.steady_since = self.paused_until
+        self.pace.resumed(self.paused_until)
         self.throttles_in_a_row += 1
 
     def _healthy(self, now: float) -> None:
@@ -122,12 +166,4 @@ class Governor:
         if self.healthy >= 2 * self.limit and self.limit < self.max_in_flight:
             self.limit += 1
             self.healthy = 0
-        if self.rate >= self.ceiling or now - self.steady_since < HOLD_S:
-            return
-        self.safe = max(self.safe, self.rate)
-        if self.too_fast - self.safe <= CLOSE_ENOUGH * self.safe:
-            if now - self.steady_since < REPROBE_S:
-                return
-            self.too_fast = min(self.ceiling, self.too_fast * REPROBE_STEP)  # look a bit above
-        self.rate = min(self.ceiling, (self.safe + self.too_fast) / 2)
-        self.steady_since = now
+        self.pace.answered(now)

@@ -19,6 +19,7 @@ from urllib.parse import urlsplit
 import click
 
 from tmdb_collector import config
+from tmdb_collector.client.governor import RateSetting
 from tmdb_collector.client.protocol import parse_appends
 from tmdb_collector.commands.options import data_dir_option, parse_day
 from tmdb_collector.crawl import fleet as fleets
@@ -31,6 +32,14 @@ from tmdb_collector.credentials import environment, load_credentials
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.progress import Reporter
 from tmdb_collector.vocab import Kind, RunOutcome, State
+
+
+def parse_rate(ctx: click.Context, param: click.Parameter, value: str) -> RateSetting:
+    """`--rate`: `auto` or requests/s, as a RateSetting."""
+    try:
+        return RateSetting.parse(value)
+    except ConfigError as exc:
+        raise click.BadParameter(str(exc).removeprefix("--rate must be ")) from None
 
 
 def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
@@ -56,8 +65,11 @@ def common_options(appends_default: str) -> Callable[[Callable[..., Any]], Calla
             envvar=config.RATE_ENV,
             default=config.RATE,
             show_default=True,
-            type=click.FloatRange(0.1),
-            help=f"Most requests/s from this machine; 429s lower it further (${config.RATE_ENV}).",
+            callback=parse_rate,
+            metavar="auto|N",
+            help=f"Requests/s from this machine: 'auto' finds the server's limit from its 429s "
+            f"(starting at {config.RATE_AUTO_START:g}, never above {config.RATE_AUTO_CEILING:g}); "
+            f"a number is a fixed ceiling, which 429s lower further (${config.RATE_ENV}).",
         ),
         click.option(
             "--concurrency",
@@ -197,7 +209,12 @@ def fleet_options(command: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def crawl_options(
-    data_dir: Path, api_url: str, exports_url: str, rate: float, concurrency: int, appends: str
+    data_dir: Path,
+    api_url: str,
+    exports_url: str,
+    rate: RateSetting,
+    concurrency: int,
+    appends: str,
 ) -> CrawlOptions:
     """The common options, checked, with the credentials from the environment or `.env`."""
     if urlsplit(api_url).scheme not in ("http", "https") or not urlsplit(api_url).netloc:

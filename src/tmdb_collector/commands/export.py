@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 import click
 
 from tmdb_collector import io_errors
 from tmdb_collector.commands.options import data_dir_option, open_collection
-from tmdb_collector.export import outputs
+from tmdb_collector.export import kept, outputs
 from tmdb_collector.progress import counting
 
 
@@ -45,6 +46,13 @@ from tmdb_collector.progress import counting
     ".jsonl, .jsonl.gz or .jsonl.zst file for jsonl.  [default: DATA_DIR/outputs/parquet, "
     "tmdb.duckdb, movies.jsonl, hnv, tmdb5000]",
 )
+@click.option(
+    "--full",
+    is_flag=True,
+    help="parquet and duckdb: parse every stored document again. Without it, they are "
+    "written from the tables kept beside the store (DATA_DIR/tables.duckdb), brought up to "
+    "date by parsing only the documents fetched or dropped since the last such export.",
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 @data_dir_option()
 def export(
@@ -52,18 +60,36 @@ def export(
     preset: str | None,
     where: str | None,
     out: Path | None,
+    full: bool,
     quiet: bool,
     data_dir: Path,
 ) -> None:
     """Write the collection as Parquet tables, a DuckDB database, JSONL, the Visualizer's
-    files or the TMDB 5000 CSVs (rebuilt from the store each time; outputs appear whole or
-    not at all)."""
-    request = outputs.ExportRequest.check(format_, data_dir, out, preset, where)
+    files or the TMDB 5000 CSVs (from the store; Parquet and DuckDB parse only what changed
+    since the last such export; outputs appear whole or not at all)."""
+    request = outputs.ExportRequest.check(format_, data_dir, out, preset, where, full)
     store = open_collection(data_dir)
     outputs.check_store(store, request)
     with (
         io_errors.writing_to(request.out),
         counting("documents", outputs.documents_to_read(store, request), quiet) as advance,
     ):
-        path = outputs.export(store, request, advance)
-    click.echo(f"wrote {path}")
+        done = outputs.export(store, request, advance, advance.expect, _waiting(quiet))
+    click.echo(f"wrote {done.path}{_how(done.refresh)}")
+
+
+def _waiting(quiet: bool) -> Callable[[str], None]:
+    def say(who: str) -> None:
+        if not quiet:
+            click.echo(f"waiting for {who} to finish with the kept tables", err=True)
+
+    return say
+
+
+def _how(refresh: kept.Refresh | None) -> str:
+    """What the kept tables took, for the line that says where the export went."""
+    if refresh is None:
+        return ""
+    if refresh.full:
+        return f" (all {refresh.parsed:,} documents parsed)"
+    return f" ({refresh.parsed:,} changed documents parsed, {refresh.dropped:,} dropped)"

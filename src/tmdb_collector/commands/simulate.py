@@ -61,7 +61,7 @@ from tmdb_collector.errors import ConfigError
     type=click.FloatRange(0),
     metavar="R",
     help="Requests/s allowed per client IP (token bucket); 0 = no limit. Excess gets "
-    "HTTP 429 with TMDb's code 25 body.",
+    "HTTP 429 with TMDb's code 25 body. POST /__sim/limit?rate=R changes it while running.",
 )
 @click.option(
     "--burst",
@@ -134,7 +134,8 @@ def simulate(host: str, port: int, first_day: date | None, workers: int, **optio
     """Serve a TMDb-compatible API and daily exports from a seeded, simulated catalog.
 
     Paths under /3 as TMDb's (movie, person, changes, latest, configuration), export files
-    under /p/exports, request counters at /__sim/stats.
+    under /p/exports, request counters at /__sim/stats. From loopback, POST
+    /__sim/advance?days=N moves the day clock and POST /__sim/limit?rate=R the per-IP limit.
     """
     from tmdb_collector.simulator.app import Settings
     from tmdb_collector.simulator.faults import FaultPlan

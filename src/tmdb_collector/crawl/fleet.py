@@ -1,8 +1,8 @@
 """Where a crawl runs: in this process, or on a fleet of Dask workers, one per egress IP.
 
-The fleet options are parsed and checked here, before anything is started or written, and
-chunks are sized here; `tmdb_collector.distributed` runs the fleet (it is the only module that
-imports Dask, an optional extra).
+The fleet options are parsed and checked here, before anything is started or written;
+chunks are sized here, and what they bring back is recorded here (`record_chunk`);
+`tmdb_collector.distributed` runs the fleet (the only module that imports Dask, an extra).
 """
 
 from __future__ import annotations
@@ -16,6 +16,9 @@ from typing import NamedTuple
 from urllib.parse import urlsplit
 
 from tmdb_collector import config
+from tmdb_collector.crawl.scheduler import Tally
+from tmdb_collector.crawl.store import Outcome
+from tmdb_collector.crawl.writer import Writer
 from tmdb_collector.errors import ConfigError
 
 HOST = re.compile(
@@ -207,3 +210,25 @@ def chunk_size(rate: float, workers: int, left: int, fixed: int | None = None) -
     full = max(1, min(config.FLEET_CHUNK_MAX, full if fixed else max(config.FLEET_CHUNK_MIN, full)))
     share = -(-left // (config.FLEET_TAIL_SPLIT * max(1, workers)))
     return min(full, max(share, config.FLEET_CHUNK_MIN))
+
+
+@dataclass
+class Chunk:
+    """What a worker sends back for a chunk of ids: each id's outcome and its own counters."""
+
+    worker: str  # its egress: the source address, or the worker's own address
+    outcomes: list[Outcome]
+    tally: Tally
+    seconds: float
+
+    def __repr__(self) -> str:  # a chunk of documents is no thing to print whole
+        return f"Chunk({self.worker}, {len(self.outcomes)} outcomes, {self.seconds:.1f} s)"
+
+
+def record_chunk(chunk: Chunk, writer: Writer, tally: Tally) -> None:
+    """What the driver does with each chunk that comes back: its outcomes to the store's
+    writer thread (committed together, in one transaction) and into the tally."""
+    writer.add(chunk.outcomes)
+    for outcome in chunk.outcomes:
+        tally.count(outcome)
+    tally.add_requests(chunk.tally, chunk.worker, chunk.seconds)

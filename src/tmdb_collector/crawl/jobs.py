@@ -191,7 +191,10 @@ async def crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:
     """The runner that fetches in this process, through one client and one governor."""
     async with connect(options) as sender:
         fetcher = Fetcher(tally.kind, sender, options.appends)
-        await Crawl(store, fetcher, tally).run()
+        try:
+            await Crawl(store, fetcher, tally).run()
+        finally:  # the pace found is news however the run ends
+            tally.rate_found = sender.governor.found
 
 
 async def run(

@@ -15,34 +15,49 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from tmdb_collector import config
 from tmdb_collector.errors import ConfigError, StoreBusyError
 
-__all__ = ["holder", "writing"]
+__all__ = ["holder", "holding", "writing"]
 
 
 @contextlib.contextmanager
 def writing(data_dir: Path, command: str) -> Iterator[None]:
     """Hold the data directory's writer lock for the block; StoreBusyError (exit 2) at once
     when another process holds it. Creates the directory when missing."""
-    path = data_dir / config.LOCK_FILE
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
     except OSError as exc:
         raise ConfigError(f"cannot use the data directory {data_dir}: {exc.strerror}") from None
+
+    def refuse(who: str) -> None:
+        raise StoreBusyError(
+            f"{data_dir} is in use by {who}: wait for it to finish, or stop it (Ctrl-C) and "
+            "run this command again"
+        )
+
+    with holding(data_dir / config.LOCK_FILE, command, refuse):
+        yield
+
+
+@contextlib.contextmanager
+def holding(path: Path, command: str, busy: Callable[[str], None]) -> Iterator[None]:
+    """Hold the lock on the file `path` for the block. When another process holds it,
+    `busy(who holds it)` is called first: it raises to give up, or returns to wait."""
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    except OSError as exc:
+        raise ConfigError(f"cannot use the data directory {path.parent}: {exc.strerror}") from None
     held = False
     try:
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except BlockingIOError:
-            raise StoreBusyError(
-                f"{data_dir} is in use by {holder(data_dir)}: wait for it to finish, or stop "
-                "it (Ctrl-C) and run this command again"
-            ) from None
+            busy(_holder(path))
+            fcntl.flock(fd, fcntl.LOCK_EX)
         held = True
         with contextlib.suppress(OSError):  # the note is for the message; the lock holds anyway
             os.ftruncate(fd, 0)
@@ -56,9 +71,13 @@ def writing(data_dir: Path, command: str) -> Iterator[None]:
 
 
 def holder(data_dir: Path) -> str:
-    """Who holds the lock, as its note says: "'crawl movies' (pid 1234)"."""
+    """Who holds the writer lock, as its note says: "'crawl movies' (pid 1234)"."""
+    return _holder(data_dir / config.LOCK_FILE)
+
+
+def _holder(path: Path) -> str:
     try:
-        lines = (data_dir / config.LOCK_FILE).read_text(encoding="utf-8").splitlines()
+        lines = path.read_text(encoding="utf-8").splitlines()
     except OSError:
         lines = []
     if len(lines) < 2:

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from tmdb_collector import config
 from tmdb_collector.client.api import TmdbClient
-from tmdb_collector.client.governor import Governor
+from tmdb_collector.client.governor import AUTO, Governor, RateSetting
 from tmdb_collector.client.protocol import Credentials
 from tmdb_collector.client.sender import Sender
 
@@ -22,10 +22,15 @@ class CrawlOptions:
     credentials: Credentials
     api_url: str = config.API_URL
     exports_url: str = config.EXPORTS_URL
-    rate: float = config.RATE
+    rate: RateSetting | float = AUTO  # `--rate auto`; a number: a fixed ceiling
     concurrency: int = config.RATE_MAX_IN_FLIGHT
     appends: tuple[str, ...] = ()
     local_addr: str | None = None
+
+    @property
+    def rate_setting(self) -> RateSetting:
+        """`rate` as a RateSetting (a plain number is a fixed ceiling)."""
+        return RateSetting.of(self.rate)
 
 
 def client_for(options: CrawlOptions, connections: int | None = None) -> TmdbClient:

@@ -2,10 +2,11 @@
 
 Ids are read from the store in pages (never all at once), handed to at most
 `governor.max_in_flight` workers through a small queue, fetched through the one `Sender`
-(governor and retry policy), and recorded by batch: every `BATCH_SIZE` outcomes or
-`BATCH_SECONDS`, whichever comes first. Ids that end `failed` get one more pass at the end of
-the run (`PASSES`, which a fleet's run follows too). A crash loses at most the batch not yet
-written; cancelling (Ctrl-C) writes it first.
+(governor and retry policy), and handed to the store's writer thread (`Writer`), which
+compresses, hashes and commits them off the event loop, at least every `BATCH_SECONDS`. At most
+`BATCH_SIZE` outcomes are ever uncommitted: a crash loses at most that batch; cancelling
+(Ctrl-C) writes it first. Ids that end `failed` get one more pass at the end of the run
+(`PASSES`, which a fleet's run follows too).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from tmdb_collector.client.protocol import (
 from tmdb_collector.client.sender import Sender
 from tmdb_collector.crawl.series import STATE_OF, fetch_series
 from tmdb_collector.crawl.store import Outcome, Store
+from tmdb_collector.crawl.writer import Writer
 from tmdb_collector.vocab import Kind, State
 
 UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop, say why
@@ -52,6 +54,8 @@ class Tally:
     notes: Counter[str] = field(default_factory=Counter)  # odd data met: a season's 404, ...
     started: float = field(default_factory=time.time)
     workers: dict[str, Counter[str]] = field(default_factory=dict)  # a fleet's, by egress
+    rate_found: float | None = None  # requests/s the governor(s) settled at (a fleet: summed)
+    worker_rates: dict[str, float] = field(default_factory=dict)  # a fleet's, by egress
     failed_now: set[int] = field(default_factory=set, repr=False)  # failed in this run so far
 
     @property
@@ -73,6 +77,7 @@ class Tally:
                 "reasons": dict(self.reasons),
                 "seconds": round(time.time() - self.started, 3),
             }
+            | ({"rate_found": self.rate_found} if self.rate_found is not None else {})
             | ({"workers": self.by_worker()} if self.workers else {})
             | ({"notes": dict(self.notes)} if self.notes else {})
         )
@@ -104,6 +109,9 @@ class Tally:
             mine.update(requests=other.requests, throttled=other.throttled, chunks=1)
             mine.update(ok=other.ok, gone=other.gone, failed=other.failed, retries=other.retries)
             mine["busy_ms"] += round(seconds * 1000)
+            if other.rate_found is not None:  # each worker's governor: one egress IP's pace
+                self.worker_rates[worker] = other.rate_found
+                self.rate_found = round(sum(self.worker_rates.values()), 2)
 
     def by_worker(self) -> dict[str, dict[str, float]]:
         """Per worker (egress IP): its counters and its requests/s while it was fetching."""
@@ -112,6 +120,7 @@ class Tally:
                 **{k: v for k, v in counts.items() if k != "busy_ms"},
                 "req_per_s": round(1000 * counts["requests"] / max(1, counts["busy_ms"]), 2),
             }
+            | ({"rate_found": self.worker_rates[name]} if name in self.worker_rates else {})
             for name, counts in sorted(self.workers.items())
         }
 
@@ -133,35 +142,27 @@ class Crawl:
     tally: Tally
     batch_size: int = config.BATCH_SIZE
     batch_seconds: float = config.BATCH_SECONDS
-    _batch: list[Outcome] = field(default_factory=list, init=False)
 
     async def run(self) -> Tally:
-        try:
+        # The writer thread compresses, hashes and commits; leaving the block (done, Ctrl-C,
+        # a fatal answer) commits what it holds.
+        with Writer(self.store.path, self.batch_size, self.batch_seconds) as writer:
             for states in passes(self.store, self.tally):
-                self.flush()  # the failed pass reads the store: this run's failures too
-                await self._pass(states)
-        finally:
-            self.flush()  # also on Ctrl-C (cancellation) and on a fatal answer
+                writer.flush()  # the failed pass reads the store: this run's failures too
+                await self._pass(states, writer)
         return self.tally
 
-    def flush(self) -> None:
-        """Write the outcomes not yet written, in one transaction."""
-        if self._batch:
-            self.store.record(self._batch)
-            self._batch = []
-
-    async def _pass(self, states: tuple[State, ...]) -> None:
+    async def _pass(self, states: tuple[State, ...], writer: Writer) -> None:
         workers = self.fetcher.sender.governor.max_in_flight
         queue: asyncio.Queue[int | None] = asyncio.Queue(maxsize=4 * workers)
         tasks = [asyncio.create_task(self._produce(queue, states, workers))]
-        tasks += [asyncio.create_task(self._work(queue)) for _ in range(workers)]
-        flusher = asyncio.create_task(self._flush_every_so_often())
+        tasks += [asyncio.create_task(self._work(queue, writer)) for _ in range(workers)]
         try:
             await asyncio.gather(*tasks)  # the first error (a fatal answer) ends the pass
         finally:
-            for task in [*tasks, flusher]:
+            for task in tasks:
                 task.cancel()
-            await asyncio.gather(*tasks, flusher, return_exceptions=True)
+            await asyncio.gather(*tasks, return_exceptions=True)
 
     async def _produce(
         self, queue: asyncio.Queue[int | None], states: tuple[State, ...], workers: int
@@ -174,18 +175,12 @@ class Crawl:
         for _ in range(workers):
             await queue.put(None)
 
-    async def _flush_every_so_often(self) -> None:
-        while True:
-            await asyncio.sleep(self.batch_seconds)
-            self.flush()
-
-    async def _work(self, queue: asyncio.Queue[int | None]) -> None:
+    async def _work(self, queue: asyncio.Queue[int | None], writer: Writer) -> None:
         while (id_ := await queue.get()) is not None:
+            await writer.room()  # at most a batch uncommitted: what a crash can lose
             outcome = await self.fetcher.fetch(id_, self.tally)
             self.tally.count(outcome)
-            self._batch.append(outcome)
-            if len(self._batch) >= self.batch_size:
-                self.flush()
+            writer.add((outcome,))
 
 
 @dataclass
@@ -215,6 +210,7 @@ class Fetcher:
                 outcomes.append(outcome)
 
         await asyncio.gather(*(work() for _ in range(self.sender.governor.max_in_flight)))
+        tally.rate_found = self.sender.governor.found  # a fleet worker's pace, for its driver
         return outcomes
 
     async def fetch(self, id_: int, tally: Tally) -> Outcome:

@@ -64,6 +64,7 @@ def render(facts: dict[str, Any]) -> str:
                 f"  last run {when}: {run['outcome']}, {run['requests']:,} requests in "
                 f"{run['seconds']:,.0f} s ({run['ok']:,} ok, {run['gone']:,} gone, "
                 f"{run['failed']:,} failed, {run['retries']:,} retried, {run['throttled']:,} 429s)"
+                + _rate_found(run)
             )
             if run.get("notes"):
                 notes = ", ".join(f"{k} {v:,}" for k, v in sorted(run["notes"].items()))
@@ -72,6 +73,12 @@ def render(facts: dict[str, Any]) -> str:
                 lines.append(f"    worker {worker}: {line}")
         lines += _sync_lines(info)
     return "\n".join(lines)
+
+
+def _rate_found(run: dict[str, Any]) -> str:
+    """The pace the run settled at; runs recorded before it was kept have none."""
+    found = run.get("rate_found")
+    return "" if found is None else f", rate found {found:,.1f} req/s"
 
 
 def _sync_lines(info: dict[str, Any]) -> list[str]:

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import itertools
 import sqlite3
 import time
 from collections.abc import Iterable, Iterator
@@ -95,7 +96,7 @@ class Store:
                 raise
             self.db.execute("COMMIT")
         except sqlite3.DatabaseError as exc:
-            if isinstance(exc, sqlite3.IntegrityError | sqlite3.ProgrammingError):
+            if io_errors.is_bug(exc):
                 raise  # a bug of ours, not the disk's
             if self.db.in_transaction:
                 with contextlib.suppress(sqlite3.Error):
@@ -111,11 +112,17 @@ class Store:
         if self.db.in_transaction:  # already in one: it is the snapshot
             yield
             return
-        self.db.execute("BEGIN")
         try:
-            yield
-        finally:
-            self.db.execute("COMMIT")
+            self.db.execute("BEGIN")
+            try:
+                yield
+            finally:
+                self.db.execute("COMMIT")
+        except sqlite3.DatabaseError as exc:
+            if io_errors.is_bug(exc):
+                raise
+            # A damaged page or a failing device: one line naming the file, not a traceback.
+            raise io_errors.explain(self.path, exc, doing="read") from None
 
     def transaction(self) -> contextlib.AbstractContextManager[None]:
         """One all-or-nothing transaction, for code that keeps its own tables in this file."""
@@ -279,6 +286,32 @@ class Store:
             for id_, fetched_at, doc in rows:
                 yield id_, fetched_at, self._unpack.decompress(doc)
             after = rows[-1][0]
+
+    def stamps(self, kind: Kind, batch: int = 100_000) -> Iterator[list[tuple[int, float]]]:
+        """(id, fetched_at) of every ok document of a kind, in lists of up to `batch`: what
+        changed since a point, for outputs that follow the store (a document is stored
+        anew, and only then, with a new fetched_at)."""
+        rows = self.db.execute(
+            "SELECT id, fetched_at FROM records WHERE kind = ? AND status = 'ok'", (kind,)
+        )
+        while chunk := rows.fetchmany(batch):
+            yield chunk
+
+    def documents_of(
+        self, kind: Kind, ids: Iterable[int], batch: int = 500
+    ) -> Iterator[tuple[int, float | None, bytes]]:
+        """The ok documents among `ids` as (id, fetched_at, raw JSON), `documents_with_time`'s
+        rows; ids without one are skipped."""
+        ids = iter(ids)
+        while chunk := list(itertools.islice(ids, batch)):
+            marks = ",".join("?" * len(chunk))
+            rows = self.db.execute(
+                f"SELECT id, fetched_at, doc FROM records WHERE kind = ? AND status = 'ok' "
+                f"AND id IN ({marks})",
+                (kind, *chunk),
+            ).fetchall()
+            for id_, fetched_at, doc in rows:
+                yield id_, fetched_at, self._unpack.decompress(doc)
 
     # --- small facts: watermarks, the last run ---
 

@@ -52,6 +52,7 @@ NETWORKS = Table(
         FETCHED,
     ),
     "network",
+    doc_id="id",
 )  # fmt: skip
 
 COMPANY_DOCS = Table(
@@ -65,7 +66,7 @@ COMPANY_DOCS = Table(
        "d.parent_company.id"),
      c("fetched_at", "TIMESTAMP", "When its own document was fetched (UTC); NULL when only "
        "named by movies.", "fetched_at")),
-    "company",
+    "company", doc_id="id",
 )  # fmt: skip
 
 COLLECTION_DOCS = Table(
@@ -78,13 +79,13 @@ COLLECTION_DOCS = Table(
        "len(d.parts)"),
      c("fetched_at", "TIMESTAMP", "When its own document was fetched (UTC); NULL when only "
        "named by movies.", "fetched_at")),
-    "collection",
+    "collection", doc_id="id",
 )  # fmt: skip
 
 KEYWORD_DOCS = Table(
     "_keyword_docs", "Staging: the keywords of the keyword export.", (),
     (c("id", "BIGINT", ""), c("name", "VARCHAR", "")),
-    "keyword",
+    "keyword", doc_id="id",
 )  # fmt: skip
 
 COLLECTION_PARTS = Table(
@@ -102,6 +103,7 @@ COLLECTION_PARTS = Table(
     "collection",
     "(SELECT id, unnest(d.parts) AS p, generate_subscripts(d.parts, 1) AS position "
     "FROM parsed)",
+    "collection_id",
 )  # fmt: skip
 
 
@@ -117,8 +119,9 @@ def merged(seen: Table, docs: Table) -> Table:
         about = col.about or next(d.about for d in docs.columns if d.name == col.name)
         columns.append(Column(col.name, col.type, about, f"{expr} AS {col.name}"))
     select = ", ".join(col.expr for col in columns)
+    named_seen = ", ".join(f"{col.expr} AS {col.name}" for col in seen.columns)
     rows = (f"(SELECT {select} FROM (SELECT * FROM {docs.name} WHERE id IS NOT NULL QUALIFY "
-            f"row_number() OVER (PARTITION BY id) = 1) d FULL OUTER JOIN {seen.rows} s "
-            "ON d.id = s.id)")  # fmt: skip
+            f"row_number() OVER (PARTITION BY id) = 1) d FULL OUTER JOIN "
+            f"(SELECT {named_seen} FROM {seen.rows}) s ON d.id = s.id)")  # fmt: skip
     named = tuple(Column(col.name, col.type, col.about, col.name) for col in columns)
     return Table(seen.name, seen.about, seen.key, named, "derived", rows)

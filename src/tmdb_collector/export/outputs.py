@@ -9,11 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import gzip
-import os
-import re
-import secrets
-import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any
@@ -25,7 +21,8 @@ import zstandard
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export import datapackage, hnv, package, schema, tables, tmdb5000
+from tmdb_collector.export import datapackage, hnv, kept, package, schema, tables, tabular, tmdb5000
+from tmdb_collector.export.scratch import replacing, scratch_dir
 from tmdb_collector.export.tables import Progress
 from tmdb_collector.vocab import Kind, State
 
@@ -40,6 +37,8 @@ DEFAULT_NAMES = {
 }
 DIRECTORIES = datapackage.DIRECTORY_FORMATS
 """Formats written as a directory of files; the others are one file."""
+KEPT_FORMATS = ("parquet", "duckdb")
+"""Formats written from the kept tables (`kept`): after a sync, only what changed is parsed."""
 FILE_SETS = {"hnv": hnv, "tmdb5000": tmdb5000}
 """Formats of a few files in a directory, each module with its FILES and write()."""
 
@@ -87,6 +86,7 @@ class ExportRequest:
     format: str
     out: Path
     condition: str | None = None  # a SQL condition over `movies`; None keeps every movie
+    full: bool = False  # parquet and duckdb: parse every document again, not just the changed
 
     @classmethod
     def check(
@@ -96,6 +96,7 @@ class ExportRequest:
         out: Path | None = None,
         preset: str | None = None,
         where: str | None = None,
+        full: bool = False,
     ) -> ExportRequest:
         """A request whose format, output path and filter are known to be usable: anything
         wrong raises ConfigError before a file is touched."""
@@ -113,7 +114,9 @@ class ExportRequest:
         if where is not None:
             check_condition(where)
             parts.append(f"({where})")
-        return cls(format, out, " AND ".join(parts) or None)
+        if full and format not in KEPT_FORMATS:
+            raise ConfigError(f"--full applies to {' and '.join(KEPT_FORMATS)}, not {format}")
+        return cls(format, out, " AND ".join(parts) or None, full)
 
 
 def check_condition(where: str) -> None:
@@ -138,31 +141,52 @@ def check_store(store: Store, request: ExportRequest) -> None:
         hnv.check_people(store)
 
 
-def export(store: Store, request: ExportRequest, progress: Progress | None = None) -> Path:
-    """Write the export and its datapackage.json; returns where the export went.
+@dataclass(frozen=True)
+class Exported:
+    """Where an export went, and what bringing the kept tables up to date took (for the
+    formats written from them)."""
+
+    path: Path
+    refresh: kept.Refresh | None = None
+
+
+def export(
+    store: Store,
+    request: ExportRequest,
+    progress: Progress | None = None,
+    expect: Callable[[int], None] | None = None,
+    busy: Callable[[str], None] | None = None,
+) -> Exported:
+    """Write the export and its datapackage.json; returns where it went.
 
     Every file, the descriptor included, is written under a temporary name and they are all
     renamed at the end, once each is complete: the descriptor's hashes are those of the
     files it sits beside, and an interrupted export leaves the previous files in place.
     """
     check_store(store, request)
+    refresh = None
     with scratch_dir(request.out, "export") as scratch, contextlib.ExitStack() as renames:
         # Entered first, so renamed last (an ExitStack unwinds in reverse).
         package_tmp = renames.enter_context(
             replacing(datapackage.package_path(request.format, request.out))
         )
-        files, rows = _write(store, request, scratch, progress, renames)
+        if request.format in KEPT_FORMATS:
+            with kept.current(store, progress, request.full, expect, busy) as (con, refresh):
+                files = tabular.write(con, request.format, request.out, request.condition,
+                                      scratch, renames, VIEWS)  # fmt: skip
+            rows: dict[str, int] = {}
+        else:
+            files, rows = _write(store, request, scratch, progress, renames)
         resources = package.resources(request.format, files, rows, VIEWS)
         descriptor = datapackage.describe(
             request.format, request.out, resources, request.condition,
             package.selection(request.format, request.condition),
         )  # fmt: skip
         datapackage.write(package_tmp, descriptor)
-    return request.out
+    return Exported(request.out, refresh)
 
 
-Files = dict[str, Path]
-"""An export's files: each one's name in the output -> where it is until renamed."""
+Files = tabular.Files
 
 
 def _write(
@@ -187,26 +211,7 @@ def _write(
         tmp = renames.enter_context(replacing(out))
         _write_jsonl(store, tmp, out.name, keep, progress)
         return {out.name: tmp}, {}
-    con = tables.connect(scratch / "tables.duckdb")
-    tables.build(store, con, progress)
-    if request.condition:
-        _keep_only(con, request.condition)
-    if request.format == "parquet":
-        files = _write_parquet(con, out, renames)
-        con.close()
-        return files, {}
-    _finish_duckdb(con)
-    con.close()
-    renames.enter_context(_moving(scratch / "tables.duckdb", out))
-    return {out.name: scratch / "tables.duckdb"}, {}
-
-
-@contextlib.contextmanager
-def _moving(source: Path, final: Path) -> Iterator[None]:
-    """Move `source` onto `final` when the block succeeds (like `replacing`, for a file
-    made elsewhere)."""
-    yield
-    os.replace(source, final)
+    raise ValueError(f"not a format of its own: {request.format}")
 
 
 def documents_to_read(store: Store, request: ExportRequest) -> int:
@@ -242,50 +247,6 @@ def _kept_ids(
         con.close()
 
 
-def _keep_only(con: duckdb.DuckDBPyConnection, condition: str) -> None:
-    """Drop the movies the condition rejects, with their rows in every movie-keyed table."""
-    con.execute(f"CREATE TEMP TABLE kept AS SELECT id FROM movies WHERE {condition}")
-    for name, key in schema.MOVIE_KEYED.items():
-        con.execute(f'DELETE FROM "{name}" WHERE {key} NOT IN (SELECT id FROM kept)')
-    con.execute("DELETE FROM movies WHERE id NOT IN (SELECT id FROM kept)")
-    con.execute("DROP TABLE kept")
-
-
-def _write_parquet(
-    con: duckdb.DuckDBPyConnection, out: Path, renames: contextlib.ExitStack
-) -> Files:
-    out.mkdir(parents=True, exist_ok=True)
-    files: Files = {}
-    for table in schema.TABLES:
-        # Sorted by key; cast and crew (tens of millions of rows, no key) keep the order they
-        # were loaded in, roughly by movie, which spares the biggest sorts.
-        order = " ORDER BY " + ", ".join(f'"{k}"' for k in table.key) if table.key else ""
-        name = f"{table.name}.parquet"
-        tmp = files[name] = renames.enter_context(replacing(out / name))
-        con.execute(
-            f"COPY (SELECT * FROM \"{table.name}\"{order}) TO '{tmp}' "
-            "(FORMAT parquet, COMPRESSION zstd)"
-        )
-    tmp = files["SCHEMA.md"] = renames.enter_context(replacing(out / "SCHEMA.md"))
-    tmp.write_text(schema.document(), encoding="utf-8")
-    return files
-
-
-def _finish_duckdb(con: duckdb.DuckDBPyConnection) -> None:
-    """Views and column comments, so the file explains itself in any DuckDB client."""
-    for name, sql in VIEWS.items():
-        con.execute(f"CREATE VIEW {name} AS {sql}")
-    for table in schema.TABLES:
-        con.execute(f"COMMENT ON TABLE \"{table.name}\" IS '{_quote(table.about)}'")
-        for c in table.columns:
-            con.execute(f'COMMENT ON COLUMN "{table.name}"."{c.name}" IS \'{_quote(c.about)}\'')
-    con.execute("CHECKPOINT")
-
-
-def _quote(text: str) -> str:
-    return text.replace("'", "''")
-
-
 def _write_jsonl(
     store: Store, path: Path, name: str, keep: set[int] | None, progress: Progress | None = None
 ) -> None:
@@ -313,61 +274,3 @@ def _open_compressed(path: Path, name: str) -> Iterator[IO[bytes]]:
         stream = open(path, "wb")  # noqa: SIM115
     with stream:
         yield stream
-
-
-@contextlib.contextmanager
-def scratch_dir(out: Path, kind: str) -> Iterator[Path]:
-    """A scratch directory beside `out` (which need not exist yet), removed afterwards.
-
-    A run killed outright (kill -9, a crash, power loss) cannot clean up after itself, and its
-    scratch database can take gigabytes: so first, what such runs left beside and in `out`,
-    scratch directories and partial files named for a process that is gone, is removed.
-    """
-    out.parent.mkdir(parents=True, exist_ok=True)
-    for directory in (out.parent, out):
-        remove_leftovers(directory)
-    scratch = out.parent / f".tmdb-{kind}-{os.getpid()}-{secrets.token_hex(4)}"
-    try:  # made inside the try: a Ctrl-C just after the mkdir still removes it
-        scratch.mkdir(mode=0o700)
-        yield scratch
-    finally:
-        shutil.rmtree(scratch, ignore_errors=True)
-
-
-_LEFTOVER = re.compile(r"\.tmdb-[a-z]+-(\d+)-.+|\..+\.tmdb-(\d+)\.partial")
-"""`scratch_dir`'s and `replacing`'s names: the number is the process that made them."""
-
-
-def remove_leftovers(directory: Path) -> None:
-    """Remove the scratch directories and partial files in `directory` whose process is gone."""
-    if not directory.is_dir():
-        return
-    for path in directory.iterdir():
-        match = _LEFTOVER.fullmatch(path.name)
-        if match is None or _alive(int(match.group(1) or match.group(2))):
-            continue
-        if path.is_dir():
-            shutil.rmtree(path, ignore_errors=True)
-        else:
-            path.unlink(missing_ok=True)
-
-
-def _alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:  # another user's process
-        return True
-    return True
-
-
-@contextlib.contextmanager
-def replacing(final: Path) -> Iterator[Path]:
-    """A temporary path beside `final`, renamed onto it only if the block succeeds."""
-    tmp = final.with_name(f".{final.name}.tmdb-{os.getpid()}.partial")
-    try:
-        yield tmp
-        os.replace(tmp, final)
-    finally:
-        tmp.unlink(missing_ok=True)

@@ -102,6 +102,7 @@ MOVIES = Table(
         FETCHED,
     ),
     "movie",
+    doc_id="id",
 )  # fmt: skip
 
 PEOPLE = Table(
@@ -126,6 +127,7 @@ PEOPLE = Table(
         FETCHED,
     ),
     "person",
+    doc_id="id",
 )  # fmt: skip
 
 _CREDIT_COLUMNS = (
@@ -158,6 +160,7 @@ CAST = Table(
     ),
     "movie",
     "(SELECT id, unnest(d.credits.cast) AS r FROM parsed)",
+    "movie_id",
 )  # fmt: skip
 
 CREW = Table(
@@ -172,6 +175,7 @@ CREW = Table(
     ),
     "movie",
     "(SELECT id, unnest(d.credits.crew) AS r FROM parsed)",
+    "movie_id",
 )  # fmt: skip
 
 
@@ -189,6 +193,7 @@ EXTERNAL_IDS = Table(
     ),
     "movie",
     "parsed WHERE d.external_ids IS NOT NULL",
+    "movie_id",
 )  # fmt: skip
 
 
@@ -208,22 +213,15 @@ class ListField:
         columns = (self.key, *self.extra)
         return Table(
             f"_{self.name}_seen", "Staging: items as each movie lists them.", (),
-            (_c("movie_id", "BIGINT NOT NULL", "", "id"),
+            (_c("movie_id", "BIGINT NOT NULL", "", "id"), FETCHED,
              *(_c(c.name, c.type, "", f"r.{c.name}") for c in columns)),
-            "movie", f"(SELECT id, unnest({self.field}) AS r FROM parsed)",
+            "movie", f"(SELECT id, fetched_at, unnest({self.field}) AS r FROM parsed)",
+            "movie_id",
         )  # fmt: skip
 
     @property
     def items(self) -> Table:
-        key, seen = self.key.name, f"_{self.name}_seen"
-        names = ", ".join(f"any_value({c.name}) AS {c.name}" for c in self.extra)
-        return Table(
-            self.name, self.about, (key,),
-            (_c(key, f"{self.key.type} NOT NULL", self.key.about, key),
-             *(_c(c.name, c.type, c.about, c.name) for c in self.extra)),
-            "derived",
-            f"(SELECT {key}, {names} FROM {seen} WHERE {key} IS NOT NULL GROUP BY {key})",
-        )  # fmt: skip
+        return _items(self.name, self.about, self.key, self.extra)
 
     @property
     def links(self) -> Table:
@@ -234,7 +232,27 @@ class ListField:
              _c(link, f"{self.key.type} NOT NULL", f"The item ({self.name}.{key}).", key)),
             "derived",
             f"(SELECT DISTINCT movie_id, {key} FROM _{self.name}_seen WHERE {key} IS NOT NULL)",
+            "movie_id",
         )  # fmt: skip
+
+
+def _items(name: str, about: str, key: Column, extra: tuple[Column, ...]) -> Table:
+    """The table of the distinct items of staging table `_{name}_seen`, one row per key.
+
+    Movies may describe an item differently (a company renamed between two fetches): the
+    most recently fetched movie's description wins (the highest movie id among those
+    fetched at the same moment), so a rebuild and an incremental update agree on it.
+    """
+    k = key.name
+    pick = ", ".join(f"'{c.name}': {c.name}" for c in extra)
+    return Table(
+        name, about, (k,),
+        (_c(k, f"{key.type} NOT NULL", key.about, k),
+         *(_c(c.name, c.type, c.about, f"v.{c.name}") for c in extra)),
+        "derived",
+        f"(SELECT {k}, arg_max({{{pick}}}, (fetched_at, movie_id)) AS v FROM _{name}_seen "
+        f"WHERE {k} IS NOT NULL GROUP BY {k})",
+    )  # fmt: skip
 
 
 LISTS = (
@@ -260,23 +278,20 @@ LISTS = (
 
 _COLLECTION_SEEN = Table(
     "_collections_seen", "Staging: the collection of each movie.", (),
-    (_c("id", "BIGINT", "", "d.belongs_to_collection.id"),
+    (_c("movie_id", "BIGINT NOT NULL", "", "id"), FETCHED,
+     _c("id", "BIGINT", "", "d.belongs_to_collection.id"),
      *(_c(n, "VARCHAR", "", f"d.belongs_to_collection.{n}")
        for n in ("name", "poster_path", "backdrop_path"))),
-    "movie", "parsed WHERE d.belongs_to_collection IS NOT NULL",
+    "movie", "parsed WHERE d.belongs_to_collection IS NOT NULL", "movie_id",
 )  # fmt: skip
 
-_COLLECTIONS_NAMED = Table(
+_COLLECTIONS_NAMED = _items(
     "collections", "Collections (franchises): those movies belong to, and those crawled with "
-    "`crawl collections`.", ("id",),
-    (_c("id", "BIGINT NOT NULL", "TMDb collection id.", "id"),
-     _c("name", "VARCHAR", "Collection name.", "name"),
-     _c("poster_path", "VARCHAR", "Poster image path.", "poster_path"),
-     _c("backdrop_path", "VARCHAR", "Backdrop image path.", "backdrop_path")),
-    "derived",
-    "(SELECT id, any_value(name) AS name, any_value(poster_path) AS poster_path, "
-    "any_value(backdrop_path) AS backdrop_path FROM _collections_seen "
-    "WHERE id IS NOT NULL GROUP BY id)",
+    "`crawl collections`.",
+    Column("id", "BIGINT", "TMDb collection id.", "id"),
+    (Column("name", "VARCHAR", "Collection name.", ""),
+     Column("poster_path", "VARCHAR", "Poster image path.", ""),
+     Column("backdrop_path", "VARCHAR", "Backdrop image path.", "")),
 )  # fmt: skip
 COLLECTIONS = kinds_schema.merged(_COLLECTIONS_NAMED, kinds_schema.COLLECTION_DOCS)
 
@@ -284,7 +299,7 @@ _CRAWLED_TOO = {"companies": kinds_schema.COMPANY_DOCS, "keywords": kinds_schema
 """Item tables that also take the documents of a kind crawled on its own."""
 
 
-def _items(field: ListField) -> Table:
+def _items_of(field: ListField) -> Table:
     docs = _CRAWLED_TOO.get(field.name)
     return field.items if docs is None else kinds_schema.merged(field.items, docs)
 
@@ -297,7 +312,7 @@ STAGING: tuple[Table, ...] = (
 
 TABLES: tuple[Table, ...] = (
     MOVIES, PEOPLE, CAST, CREW, EXTERNAL_IDS, COLLECTIONS, kinds_schema.COLLECTION_PARTS,
-    *(t for f in LISTS for t in (_items(f), f.links)),
+    *(t for f in LISTS for t in (_items_of(f), f.links)),
     kinds_schema.NETWORKS, *tv_schema.TV_TABLES,
 )  # fmt: skip
 """Every table of an export, in the order the schema document lists them."""

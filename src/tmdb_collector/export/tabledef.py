@@ -20,8 +20,10 @@ class Table:
     about: str
     key: tuple[str, ...]
     columns: tuple[Column, ...]
-    source: str  # "movie" or "person": the documents a chunk of rows comes from; "derived"
+    source: str  # the kind of documents a chunk of rows comes from ("movie", "tv", ...); "derived"
     rows: str = "parsed"  # FROM clause, for one-to-many tables
+    doc_id: str | None = None  # the column naming the document each row comes from; None:
+    # an item table, whose rows many documents share (rebuilt by key from its staging tables)
 
     def create_sql(self) -> str:
         cols = [f'"{c.name}" {c.type}' for c in self.columns]

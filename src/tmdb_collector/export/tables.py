@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import queue
 import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -48,40 +48,65 @@ def build(
     """Fill `con` with the tables of `schema.TABLES` (or the `only` ones, and movies) from
     the store's ok documents."""
     wanted = [t for t in schema.TABLES if only is None or t.name in only | {"movies"}]
-    staged = {name for w in wanted for name in schema.STAGED_BY.get(w.name, ())}
-    staging = [t for t in schema.STAGING if t.name in staged]
-    for table in (*wanted, *staging):
+    tables = [*wanted, *staging_of(wanted)]
+    for table in tables:
         con.execute(table.create_sql())
-    inserts = {
-        kind: [schema.insert_sql(t) for t in (*wanted, *staging) if t.source == kind]
-        for kind in Kind
-    }
-    # People are only read when a wanted table needs them; every kind from one snapshot.
-    for kind, rows, parts in _chunks(store, [k for k, sqls in inserts.items() if sqls], chunk):
-        _load(con, kind, rows, inserts[kind], parts)
-        if progress:
-            progress(rows.num_rows)
+    # People (or series, ...) are only read when a wanted table needs them.
+    fill(con, read(store, kinds_of(tables), chunk), tables, progress)
     for table in wanted:
         if table.source == "derived":
             con.execute(schema.insert_sql(table))
-    for table in staging:
-        con.execute(f'DROP TABLE "{table.name}"')
+    for table in tables:
+        if table in schema.STAGING:
+            con.execute(f'DROP TABLE "{table.name}"')
 
 
-def _load(
+def staging_of(wanted: list[schema.Table]) -> list[schema.Table]:
+    """The staging tables the derived tables among `wanted` are made from."""
+    staged = {name for w in wanted for name in schema.STAGED_BY.get(w.name, ())}
+    return [t for t in schema.STAGING if t.name in staged]
+
+
+def kinds_of(tables: list[schema.Table]) -> list[Kind]:
+    """The kinds of documents `tables` are cut from, in the order they are read."""
+    return [Kind(k) for k in schema.STRUCTURE if any(t.source == k for t in tables)]
+
+
+def fill(
+    con: duckdb.DuckDBPyConnection,
+    chunks: Iterable[Chunk],
+    tables: list[schema.Table],
+    progress: Progress | None = None,
+    extra: Callable[[str], list[str]] = lambda kind: [],
+) -> None:
+    """Parse each chunk of documents into those of `tables` cut from its kind (the derived
+    ones are left to the caller), and run `extra(kind)`'s statements over it too."""
+    inserts = {
+        kind: [schema.insert_sql(t) for t in tables if t.source == kind] + extra(kind)
+        for kind in schema.STRUCTURE
+    }
+    for kind, rows, parts in chunks:
+        load(con, kind, rows, inserts[kind], parts)
+        if progress:
+            progress(rows.num_rows)
+
+
+def load(
     con: duckdb.DuckDBPyConnection,
     kind: str,
     rows: pa.Table,
     inserts: list[str],
     parts: pa.Table | None = None,
 ) -> None:
-    # Parse the chunk once into a temporary table; each table then takes its columns from it.
+    """Parse a chunk of documents (`arrow`'s table) once into the temporary table `parsed`
+    (id, fetched_at, stamp, d), and its `parts` (a series' seasons) with the kind's
+    `schema.EXTRA_PARSE`; each statement of `inserts` then takes its rows from them."""
     con.register("chunk", rows)
     if parts is not None:
         con.register("parts", parts)
     try:
         con.execute(
-            "CREATE OR REPLACE TEMP TABLE parsed AS SELECT id, fetched_at, "
+            "CREATE OR REPLACE TEMP TABLE parsed AS SELECT id, fetched_at, stamp, "
             f"json_transform(doc, '{schema.STRUCTURE[kind]}') AS d FROM chunk"
         )
         if extra := schema.EXTRA_PARSE.get(kind):
@@ -97,12 +122,12 @@ def _load(
 
 
 Chunk = tuple[Kind, pa.Table, pa.Table | None]
-"""A kind, a chunk of its documents (id, fetched_at, doc), and their parts when the kind has
-any (a series' seasons: series_id, number, doc)."""
+"""A kind, a chunk of its documents (`arrow`'s table), and their parts when the kind has any
+(a series' seasons: series_id, number, doc)."""
 
 
-def _chunks(store: Store, kinds: list[Kind], size: int) -> Iterator[Chunk]:
-    """The store's ok documents of `kinds` as Arrow tables (id, fetched_at, doc), read and
+def read(store: Store, kinds: list[Kind], size: int = config.OUTPUT_CHUNK_DOCS) -> Iterator[Chunk]:
+    """The store's ok documents of `kinds` as Arrow tables (`arrow`'s columns), read and
     decompressed on a thread while DuckDB parses the previous chunk; all of them from one
     read transaction, so a crawl writing meanwhile cannot make the tables disagree."""
     ahead: queue.Queue[Chunk | BaseException | None] = queue.Queue(maxsize=2)
@@ -153,33 +178,37 @@ def _read_kind(
     stop: threading.Event,
 ) -> bool:
     """Queue a kind's documents in chunks of `size`; False when told to stop."""
-    ids: list[int] = []
-    stamps: list[datetime] = []
-    docs: list[bytes] = []
-    held = 0
-    for id_, fetched_at, doc in reader.documents_with_time(kind):
-        ids.append(id_)
-        stamps.append(datetime.fromtimestamp(fetched_at or 0, UTC).replace(tzinfo=None))
-        docs.append(doc)
-        held += len(doc)
-        # A chunk ends at `size` documents or OUTPUT_CHUNK_BYTES of JSON, whichever comes
-        # first: a series with its seasons can weigh as much as a hundred movies.
-        if len(ids) >= size or held >= config.OUTPUT_CHUNK_BYTES:
-            ahead.put((kind, _arrow(ids, stamps, docs), _parts(kind, ids, docs)))
-            ids, stamps, docs, held = [], [], [], 0
-            if stop.is_set():
-                return False
-    if ids:
-        ahead.put((kind, _arrow(ids, stamps, docs), _parts(kind, ids, docs)))
+    for found in chunks_of(kind, reader.documents_with_time(kind), size):
+        ahead.put(found)
+        if stop.is_set():
+            return False
     return True
 
 
-def _parts(kind: Kind, ids: list[int], docs: list[bytes]) -> pa.Table | None:
-    """A series' seasons, one row each, split off here (on the reader's thread): DuckDB
-    would take far longer to walk each document's keys itself."""
+def chunks_of(
+    kind: Kind, rows: Iterable[tuple[int, float | None, bytes]], size: int
+) -> Iterator[Chunk]:
+    """Documents (id, fetched_at, JSON) of `kind` as chunks: each ends at `size` documents or
+    OUTPUT_CHUNK_BYTES of JSON, whichever comes first (a series with its seasons can weigh
+    as much as a hundred movies)."""
+    held: list[tuple[int, float | None, bytes]] = []
+    weight = 0
+    for row in rows:
+        held.append(row)
+        weight += len(row[2])
+        if len(held) >= size or weight >= config.OUTPUT_CHUNK_BYTES:
+            yield kind, arrow(held), _parts(kind, held)
+            held, weight = [], 0
+    if held:
+        yield kind, arrow(held), _parts(kind, held)
+
+
+def _parts(kind: Kind, rows: Sequence[tuple[int, float | None, bytes]]) -> pa.Table | None:
+    """A series' seasons, one row each, split off in Python (on the reader's thread, for a
+    full read): DuckDB would take far longer to walk each document's keys itself."""
     if kind is not Kind.TV:
         return None
-    found = tv_schema.season_parts(ids, docs)
+    found = tv_schema.season_parts([r[0] for r in rows], [r[2] for r in rows])
     table = pa.table(
         {
             "series_id": pa.array(found[0], pa.int64()),
@@ -190,11 +219,16 @@ def _parts(kind: Kind, ids: list[int], docs: list[bytes]) -> pa.Table | None:
     return pa.Table.from_batches(table.to_batches(max_chunksize=config.OUTPUT_BATCH_ROWS))
 
 
-def _arrow(ids: list[int], stamps: list[datetime], docs: list[bytes]) -> pa.Table:
+def arrow(rows: Sequence[tuple[int, float | None, bytes]]) -> pa.Table:
+    """Documents as the Arrow table `load` parses: id, fetched_at (a TIMESTAMP, UTC), stamp
+    (fetched_at as the store holds it: Unix time, a DOUBLE) and doc (the JSON)."""
+    ids, stamps, docs = zip(*rows, strict=True) if rows else ((), (), ())
+    times = [datetime.fromtimestamp(s or 0, UTC).replace(tzinfo=None) for s in stamps]
     table = pa.table(
         {
             "id": pa.array(ids, pa.int64()),
-            "fetched_at": pa.array(stamps, pa.timestamp("us")),
+            "fetched_at": pa.array(times, pa.timestamp("us")),
+            "stamp": pa.array(stamps, pa.float64()),
             # The store holds JSON that parsed when it was fetched, so valid UTF-8: a view
             # instead of a cast skips validating ~6 KB per document again.
             "doc": pa.array(docs, pa.binary()).view(pa.string()),

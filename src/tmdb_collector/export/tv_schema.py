@@ -139,6 +139,7 @@ TV_SERIES = Table(
         FETCHED,
     ),
     "tv",
+    doc_id="id",
 )  # fmt: skip
 
 TV_SEASONS = Table(
@@ -158,6 +159,7 @@ TV_SEASONS = Table(
     ),
     "tv",
     "seasons",
+    "series_id",
 )  # fmt: skip
 
 _EPISODES = "(SELECT series_id, number, unnest(s.episodes) AS e FROM seasons)"
@@ -187,6 +189,7 @@ TV_EPISODES = Table(
     ),
     "tv",
     _EPISODES,
+    "series_id",
 )  # fmt: skip
 
 
@@ -224,6 +227,7 @@ TV_CAST = Table(
     "tv",
     "(SELECT id, r, unnest(r.roles) AS role FROM "
     "(SELECT id, unnest(d.aggregate_credits.cast) AS r FROM parsed))",
+    "series_id",
 )  # fmt: skip
 
 TV_CREW = Table(
@@ -242,6 +246,7 @@ TV_CREW = Table(
     "tv",
     "(SELECT id, r, unnest(r.jobs) AS job FROM "
     "(SELECT id, unnest(d.aggregate_credits.crew) AS r FROM parsed))",
+    "series_id",
 )  # fmt: skip
 
 _EPISODE_ID = c("episode_id", "BIGINT", "The episode (tv_episodes.id).", "e.id")
@@ -258,6 +263,7 @@ EPISODE_GUEST_STARS = Table(
     ),
     "tv",
     f"(SELECT series_id, number, e, unnest(e.guest_stars) AS g FROM {_EPISODES})",
+    "series_id",
 )  # fmt: skip
 
 EPISODE_CREW = Table(
@@ -272,6 +278,7 @@ EPISODE_CREW = Table(
     ),
     "tv",
     f"(SELECT series_id, number, e, unnest(e.crew) AS w FROM {_EPISODES})",
+    "series_id",
 )  # fmt: skip
 
 
@@ -286,6 +293,7 @@ def _links(name: str, about: str, field: str, item: str, extra: tuple[Column, ..
         "tv",
         f"(SELECT id, x.id AS {item}, {names} FROM (SELECT id, unnest({field}) AS x FROM parsed) "
         f"WHERE x.id IS NOT NULL GROUP BY id, x.id)",
+        "series_id",
     )  # fmt: skip
 
 

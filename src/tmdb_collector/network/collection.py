@@ -8,7 +8,7 @@ from pathlib import Path
 
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.export import tables
-from tmdb_collector.export.outputs import scratch_dir
+from tmdb_collector.export.scratch import scratch_dir
 from tmdb_collector.network.build import NetworkSummary, build_network
 from tmdb_collector.network.graph import Progress
 from tmdb_collector.network.options import NetworkOptions

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import duckdb
 
-from tmdb_collector.export.outputs import replacing
+from tmdb_collector.export.scratch import replacing
 from tmdb_collector.network import xml
 from tmdb_collector.network.graph import EDGES, NODES, GraphTables
 

@@ -12,7 +12,7 @@ from tmdb_collector import __version__
 from tmdb_collector.crawl.store import Store
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.export import tables
-from tmdb_collector.export.outputs import replacing, scratch_dir
+from tmdb_collector.export.scratch import replacing, scratch_dir
 from tmdb_collector.export.tables import Progress
 from tmdb_collector.network import NetworkOptions
 from tmdb_collector.report import catalog, page

@@ -15,7 +15,7 @@ from pathlib import Path
 from aiohttp import web
 
 from tmdb_collector.errors import ConfigError
-from tmdb_collector.export.outputs import scratch_dir
+from tmdb_collector.export.scratch import scratch_dir
 from tmdb_collector.serve.app import ServeApi
 from tmdb_collector.serve.documents import StoredDocuments
 from tmdb_collector.serve.index import SearchIndex

@@ -7,6 +7,7 @@ reads their parameters and sends the answers, the way TMDb and its CDN do.
 from __future__ import annotations
 
 import asyncio
+import ipaddress
 import math
 import random
 import re
@@ -75,8 +76,8 @@ class Simulator(MoreRoutes):
         self.catalog.advance(settings.days_elapsed)
         self.credit_index = CreditIndex(self.catalog)
         self.change_lists = ChangeLists(self.catalog)
-        burst = settings.burst or max(1.0, settings.rate_limit * config.SIM_BURST_SHARE)
-        self.limits = ClientLimits(settings.rate_limit, burst, settings.max_connections)
+        self.limits = ClientLimits(settings.rate_limit, 1.0, settings.max_connections)
+        self.limits.set_rate(settings.rate_limit, self._burst(settings.rate_limit))
         self.faults = FaultPlan.parse(settings.faults, settings.seed)
         self.rng = random.Random(settings.seed)
         self.stats = Stats()
@@ -89,7 +90,7 @@ class Simulator(MoreRoutes):
     def _route(self, request: web.BaseRequest) -> Handler | None:
         path, method = request.path, request.method
         if method == "POST":
-            return self.advance if path == "/__sim/advance" else None
+            return {"/__sim/advance": self.advance, "/__sim/limit": self.set_limit}.get(path)
         if method not in ("GET", "HEAD"):
             return None
         if path.startswith("/3/"):
@@ -124,7 +125,9 @@ class Simulator(MoreRoutes):
             response = await handler(request) if handler else web.Response(status=404)
             self.stats.count(ip, response.status)
             return response
-        wait = self.limits.admit(ip, time.monotonic())
+        now = time.monotonic()
+        self.stats.arrived(ip, now)
+        wait = self.limits.admit(ip, now)
         if wait is not None:
             self.stats.count(ip, 429)
             headers = {"Retry-After": str(int(wait))} if self.settings.retry_after else {}
@@ -152,6 +155,10 @@ class Simulator(MoreRoutes):
             return tmdb_error(request, 7), 401
         response = await handler(request) if handler else tmdb_error(request, 34)
         return response, fault or response.status
+
+    def _burst(self, rate: float) -> float:
+        """The token bucket's depth at `rate`: --burst, else SIM_BURST_SHARE of the rate."""
+        return self.settings.burst or max(1.0, rate * config.SIM_BURST_SHARE)
 
     def _latency(self) -> float:
         """Seconds to wait before answering: lognormal around --latency-ms."""
@@ -296,3 +303,19 @@ class Simulator(MoreRoutes):
             days = self.shared.move_day(days) - self.catalog.day
         today = self.catalog.advance(days)
         return web.json_response({"day": today.isoformat(), "day_number": self.catalog.day})
+
+    async def set_limit(self, request: web.BaseRequest) -> web.Response:
+        """Change the per-IP limit while running: POST /__sim/limit?rate=R (0: none), from
+        loopback only. Every client's bucket takes the new rate (and depth) at once."""
+        if not ipaddress.ip_address(request.remote or "0.0.0.0").is_loopback:
+            return web.json_response({"error": "only from loopback"}, status=403)
+        if self.shared is not None:
+            return web.json_response({"error": "one process only (--workers 1)"}, status=409)
+        try:
+            rate = float(request.query["rate"])
+            if not 0 <= rate < math.inf:
+                raise ValueError
+        except (KeyError, ValueError):
+            return web.json_response({"error": "rate must be a number >= 0"}, status=400)
+        self.limits.set_rate(rate, self._burst(rate))
+        return web.json_response({"rate_limit": rate, "burst": self.limits.burst})

@@ -55,5 +55,12 @@ class ClientLimits:
         self.in_flight[ip] = self.in_flight.get(ip, 0) + 1
         return None
 
+    def set_rate(self, rate: float, burst: float) -> None:
+        """A new limit for every client from now on; what a bucket saved stays, up to `burst`."""
+        self.rate, self.burst = rate, burst
+        for bucket in self.buckets.values():
+            bucket.rate, bucket.burst = rate, burst
+            bucket.tokens = min(bucket.tokens, burst)
+
     def release(self, ip: str) -> None:
         self.in_flight[ip] -= 1

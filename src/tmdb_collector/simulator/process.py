@@ -86,6 +86,12 @@ class SimulatorProcess:
         with urllib.request.urlopen(request, timeout=60) as answer:
             return str(json.load(answer)["day"])
 
+    def set_limit(self, rate: float) -> None:
+        """Change the simulator's per-IP limit (requests/s; 0: none) while it runs."""
+        request = urllib.request.Request(f"{self.url}/__sim/limit?rate={rate}", method="POST")
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            answer.read()
+
     def stop(self) -> None:
         proc = self.proc
         if proc is None or proc.poll() is not None:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from collections import Counter, defaultdict
+from collections import Counter, defaultdict, deque
 from typing import Any
 
 
@@ -14,6 +14,16 @@ class Stats:
         self.started = time.time()
         self.by_ip: defaultdict[str, Counter[str]] = defaultdict(Counter)
         self.changes = 0  # a worker publishes its snapshot only when this has moved
+        self.window: defaultdict[str, deque[float]] = defaultdict(deque)  # last second's
+        self.peak: Counter[str] = Counter()  # most API requests from an IP in any 1 s
+
+    def arrived(self, ip: str, now: float) -> None:
+        """An API request from `ip` arrived at `now` (seconds, monotonic): keeps the peak."""
+        window = self.window[ip]
+        window.append(now)
+        while now - window[0] >= 1.0:
+            window.popleft()
+        self.peak[ip] = max(self.peak[ip], len(window))
 
     def count(self, ip: str, outcome: int | str) -> None:
         """Count one request from `ip` that ended in `outcome`."""
@@ -25,6 +35,7 @@ class Stats:
         return {
             "uptime_s": round(time.time() - self.started, 3),
             "by_ip": {ip: dict(c) for ip, c in self.by_ip.items()},
+            "peak_per_s": dict(self.peak),
         }
 
 
@@ -35,11 +46,16 @@ def stats_document(snapshots: list[dict[str, Any]]) -> dict[str, Any]:
         for ip, counts in snapshot["by_ip"].items():
             by_ip[ip].update(counts)
     by_status: Counter[str] = sum(by_ip.values(), Counter())
+    peaks: Counter[str] = Counter()
+    for snapshot in snapshots:
+        for ip, peak in snapshot.get("peak_per_s", {}).items():
+            peaks[ip] = max(peaks[ip], peak)
     return {
         "uptime_s": max(snapshot["uptime_s"] for snapshot in snapshots),
         "requests": sum(by_status.values()),
         "by_status": dict(by_status),
         "by_ip": {
-            ip: {"requests": sum(c.values()), "by_status": dict(c)} for ip, c in by_ip.items()
+            ip: {"requests": sum(c.values()), "by_status": dict(c), "peak_per_s": peaks[ip]}
+            for ip, c in by_ip.items()
         },
     }
