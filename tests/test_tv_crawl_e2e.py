@@ -31,6 +31,7 @@ from test_crawl_e2e import (
     started,
     summary,
 )
+from test_export_incremental import differences, parsed_and_dropped
 from test_sync_e2e import events, meta, sync
 from tmdb_collector import config
 from tmdb_collector.client.protocol import Credentials
@@ -243,16 +244,37 @@ def test_kill_9_during_crawl_tv_then_rerun_converges(start_sim: StartSim, tmp_pa
     assert crawler_counts(sim).total() < 2 * 114
 
 
-def test_sync_with_tv_changes_equals_a_fresh_crawl(start_sim: StartSim, tmp_path: Path) -> None:
+@pytest.fixture(scope="module")
+def tv_synced(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A simulator, and a store that crawled tv and networks on day 0, exported them to
+    DuckDB (the kept tables follow), then synced 3 days on: (sim, data dir, day 0's series
+    documents, day 0's export, the sync's day, the sync's result)."""
+    from tmdb_collector.simulator.process import SimulatorProcess
+
+    with SimulatorProcess("--movies", MOVIES, "--day", FIRST_DAY, api_key=KEY) as sim:
+        root = tmp_path_factory.mktemp("tv-synced")
+        synced, before = root / "synced", root / "before.duckdb"
+        for kind in ("tv", "networks"):
+            assert crawl(sim, synced, "--quiet", "--date", FIRST_DAY, kind=kind).returncode == 0
+        assert "all" in export(synced, "duckdb", before)
+        docs = {i: r.doc for i, r in rows(synced, "tv").items()}
+        day = sim.advance(3)
+        yield sim, synced, docs, before, day, sync(sim, synced, "--json", until=day)
+
+
+def export(data: Path, fmt: str, out: Path, *extra: str) -> str:
+    """Run `export`; its one line."""
+    argv = cli("export", "--format", fmt, "--quiet", "--data-dir", str(data), "--out", str(out))
+    done = run([*argv, *extra], data.parent, child_env())
+    assert done.returncode == 0, done.stderr
+    return str(done.stdout.strip())
+
+
+def test_sync_with_tv_changes_equals_a_fresh_crawl(tv_synced: Any, tmp_path: Path) -> None:
     """Crawl tv and networks on day 0, move the clock 3 days, sync: the series equal a fresh
     crawl of the new day; networks (no change list) are reconciled with the export."""
-    sim = start_sim("--movies", MOVIES, api_key=KEY)
-    synced, fresh = tmp_path / "synced", tmp_path / "fresh"
-    for kind in ("tv", "networks"):
-        assert crawl(sim, synced, "--quiet", "--date", FIRST_DAY, kind=kind).returncode == 0
-    before = {i: r.doc for i, r in rows(synced, "tv").items()}
-    day = sim.advance(3)
-    result = sync(sim, synced, "--json", until=day)
+    sim, synced, before, _, day, result = tv_synced
+    fresh = tmp_path / "fresh"
     assert result.returncode == 0, result.stderr
     summaries = {s["kind"]: s for s in events(result.stdout, "summary")}
     assert set(summaries) == {"tv", "network"}
@@ -269,6 +291,25 @@ def test_sync_with_tv_changes_equals_a_fresh_crawl(start_sim: StartSim, tmp_path
     after = {i: r.doc for i, r in rows(synced, "tv").items()}
     assert any(before.get(i) != doc for i, doc in after.items())  # changes were fetched
     assert_series_as_served(synced, catalog(int(MOVIES), 3), None)
+
+
+def test_after_a_tv_sync_the_incremental_export_equals_full(tv_synced: Any, tmp_path: Path) -> None:
+    """After the sync, the export parses only the series and networks it fetched anew (their
+    seasons split off as in a full build) and gives, table for table, what `--full` gives;
+    the TV tables did change since day 0's export."""
+    _, synced, _, day0, _, result = tv_synced
+    assert result.returncode == 0, result.stderr
+    changed = sum(
+        s["ok"] for s in events(result.stdout, "summary") if s["kind"] in ("tv", "network")
+    )
+    line = export(synced, "duckdb", tmp_path / "incremental.duckdb")
+    parsed, _ = parsed_and_dropped(line)
+    assert 0 < parsed <= changed
+    full = tmp_path / "full.duckdb"
+    assert "all" in export(synced, "duckdb", full, "--full")
+    assert differences(tmp_path / "incremental.duckdb", full) == {}
+    moved = differences(day0, full)
+    assert {"tv_series", "tv_seasons", "tv_episodes", "episode_guest_stars"} <= moved.keys()
 
 
 def test_network_links_people_through_tv_series(hostile: Any, tmp_path: Path) -> None:
