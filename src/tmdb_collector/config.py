@@ -71,15 +71,13 @@ PERSON_APPENDS: Final = ""
 combined credits can be ~0.5 MB for a prolific person, and the edges come from movies)."""
 
 TV_APPENDS: Final = "aggregate_credits,keywords,external_ids,content_ratings"
-"""Default `--append` of `crawl tv`: aggregate credits cover every season (plain `credits` only
-the latest); the seasons themselves are appended too, as `season/N`, in the room left."""
+"""Default `--append` of `crawl tv` (aggregate credits: every season); `season/N` fill the rest."""
 
 DETAIL_APPENDS: Final = ""
 """Default `--append` of `crawl collections|companies|networks`: none (their details are whole)."""
 
 TV_MAX_SEASON: Final = 1000
-"""Highest season number fetched: a `number_of_seasons` beyond it is taken as bad data, not as
-a thousand requests."""
+"""Highest season number fetched: a `number_of_seasons` beyond it is bad data, not requests."""
 
 # --- The demo (DEMO_*) -----------------------------------------------------------------------
 
@@ -286,8 +284,7 @@ OUTPUT_CHUNK_DOCS: Final = 10_000
 """Documents parsed per DuckDB statement: ~60 MB of JSON each, three in memory at a time."""
 
 OUTPUT_CHUNK_BYTES: Final = 16 << 20
-"""Most JSON parsed per DuckDB statement, whatever the documents: a long series with its
-seasons and episodes can weigh several MB."""
+"""Most JSON parsed per DuckDB statement: a long series with its seasons weighs several MB."""
 
 OUTPUT_BATCH_ROWS: Final = 1_000
 """Documents per Arrow record batch handed to DuckDB: its unit of parallel work."""
@@ -400,5 +397,4 @@ REPORT_MOVIES_PER_PERSON: Final = 60
 """Movies listed in a person's side panel at most (the most recent)."""
 
 REPORT_LAYOUT_ITERATIONS: Final = 500
-"""Fruchterman-Reingold iterations of the graph's layout (igraph, grid mode): ~1.5 s at
-10,000 nodes and 50,000 edges."""
+"""Fruchterman-Reingold iterations of the layout (igraph, grid): ~1.5 s at 10k nodes, 50k edges."""
