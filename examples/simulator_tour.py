@@ -71,6 +71,24 @@ def main() -> None:
             f"person {person['id']} {person['name']}: {len(person['movie_credits']['cast'])} "
             "movies as cast"
         )
+        tv_export = f"{sim.exports_url}/tv_series_ids_{month}_{dom}_{year}.json.gz"
+        with urllib.request.urlopen(tv_export, timeout=60) as answer:
+            tv_ids = [
+                json.loads(line)["id"] for line in gzip.decompress(answer.read()).splitlines()
+            ]
+        seasons = ",".join(f"season/{n}" for n in range(16))  # those a series lacks: left out
+        for tv_id in tv_ids[:10]:
+            appends = f"aggregate_credits,{seasons}"
+            status, series = get(f"{sim.api_url}/tv/{tv_id}?append_to_response={appends}")
+            if status == 200:
+                break
+        got = [key for key in series if key.startswith("season/")]
+        episodes = sum(len(series[key]["episodes"]) for key in got)
+        print(
+            f"\nseries {series['id']} {series['name']!r} ({series['status']}): "
+            f"{series['number_of_seasons']} season(s), {len(got)} appended with {episodes} "
+            f"episodes, {len(series['aggregate_credits']['cast'])} people in its cast"
+        )
         status, error = get(f"{sim.api_url}/movie/{ids[0]}", token="wrong")
         print(f"\na wrong key gets HTTP {status}: {error}")
         print(f"\nthe day clock moves to {sim.advance(1)}")

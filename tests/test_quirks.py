@@ -35,7 +35,13 @@ MOVIES = 1000
 
 def test_quirks_profile_parses_apart_from_the_fault_rates() -> None:
     plan = FaultPlan.parse("hostile,quirks")
-    assert set(plan.quirks) == {"null_change_ids", "duplicate_export_ids", "missing_append"}
+    assert set(plan.quirks) == {
+        "null_change_ids",
+        "duplicate_export_ids",
+        "missing_append",
+        "missing_season",
+        "season_count_mismatch",
+    }
     assert "missing_append" not in plan.rates  # quirks are not transport faults
     assert FaultPlan.parse("none").quirks == {}
 

@@ -320,7 +320,7 @@ def test_language_parameter_is_accepted(api: Client, live_movies: list[int]) -> 
     assert api.get(f"/3/person/{latest}", {"language": "it-IT"}).status == 200
 
 
-@pytest.mark.parametrize("kind", ["movie", "person"])
+@pytest.mark.parametrize("kind", ["movie", "person", "tv"])
 def test_more_than_20_appends_is_400_code_27(api: Client, kind: str) -> None:
     person_or_movie = api.get(f"/3/{kind}/latest").json()["id"]
     items = [f"item{i}" for i in range(21)]
@@ -527,7 +527,7 @@ def test_export_files_exist_only_for_simulated_days(sim: SimulatorProcess, first
                 assert client.get(export_path(kind, day)).status == 404, (kind, day)
         far = export_path("movie", first_day + timedelta(days=30))
         assert client.request("HEAD", far).status == 404
-        assert client.get("/p/exports/tv_series_ids_11_02_2026.json.gz").status == 404
+        assert client.get("/p/exports/review_ids_11_02_2026.json.gz").status == 404
 
 
 def test_a_few_percent_of_exported_ids_answer_404(

@@ -70,6 +70,15 @@ PERSON_APPENDS: Final = ""
 """Default `--append` of `crawl people`: none, a person's own fields are small (appended
 combined credits can be ~0.5 MB for a prolific person, and the edges come from movies)."""
 
+TV_APPENDS: Final = "aggregate_credits,keywords,external_ids,content_ratings"
+"""Default `--append` of `crawl tv` (aggregate credits: every season); `season/N` fill the rest."""
+
+DETAIL_APPENDS: Final = ""
+"""Default `--append` of `crawl collections|companies|networks`: none (their details are whole)."""
+
+TV_MAX_SEASON: Final = 1000
+"""Highest season number fetched: a `number_of_seasons` beyond it is bad data, not requests."""
+
 # --- The demo (DEMO_*) -----------------------------------------------------------------------
 
 DEMO_TOP_BILLED: Final = 10
@@ -274,6 +283,9 @@ OUTPUT_DIR: Final = "outputs"
 OUTPUT_CHUNK_DOCS: Final = 10_000
 """Documents parsed per DuckDB statement: ~60 MB of JSON each, three in memory at a time."""
 
+OUTPUT_CHUNK_BYTES: Final = 16 << 20
+"""Most JSON parsed per DuckDB statement: a long series with its seasons weighs several MB."""
+
 OUTPUT_BATCH_ROWS: Final = 1_000
 """Documents per Arrow record batch handed to DuckDB: its unit of parallel work."""
 
@@ -385,5 +397,4 @@ REPORT_MOVIES_PER_PERSON: Final = 60
 """Movies listed in a person's side panel at most (the most recent)."""
 
 REPORT_LAYOUT_ITERATIONS: Final = 500
-"""Fruchterman-Reingold iterations of the graph's layout (igraph, grid mode): ~1.5 s at
-10,000 nodes and 50,000 edges."""
+"""Fruchterman-Reingold iterations of the layout (igraph, grid): ~1.5 s at 10k nodes, 50k edges."""

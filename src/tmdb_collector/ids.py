@@ -265,6 +265,10 @@ class IdSource:
         self.duplicates = 0
 
     def __iter__(self) -> Iterator[int]:
+        return (id_ for id_, _ in self.lines_by_id())
+
+    def lines_by_id(self) -> Iterator[tuple[int, bytes]]:
+        """Each id with its line as the file has it (a keyword's line is its whole document)."""
         self.lines = self.malformed = self.adult = self.duplicates = 0
         seen = IdSet()
         try:
@@ -276,7 +280,7 @@ class IdSource:
                         # Yielded all the same: the store keeps an id once, and a file of
                         # ids of several kinds may repeat one legitimately.
                         self.duplicates += not seen.add(found)
-                        yield found
+                        yield found, line.strip()
                     elif found is Skip.MALFORMED:
                         self.malformed += 1
                     elif found is Skip.ADULT:

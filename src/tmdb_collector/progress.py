@@ -106,6 +106,8 @@ class Reporter:
             table.add_row(
                 "retry causes", ", ".join(f"{k} {v}" for k, v in tally.reasons.most_common())
             )
+        for note, count in sorted(tally.notes.items()):
+            table.add_row(note, f"{count:,}")
         for worker, line in worker_lines(tally.by_worker()):
             table.add_row(f"worker {worker}", line)
         for label, value in (extra or {}).items():

@@ -15,18 +15,58 @@ class Kind(enum.StrEnum):
 
     MOVIE = "movie"
     PERSON = "person"
+    TV = "tv"
+    COLLECTION = "collection"
+    COMPANY = "company"
+    NETWORK = "network"
+    KEYWORD = "keyword"
 
     @property
     def plural(self) -> str:
         """The word the command line uses: `crawl movies`, `sync --only people`."""
         return _PLURALS[self]
 
+    @property
+    def export(self) -> str:
+        """The kind's name in TMDb's daily export files: `tv_series_ids_MM_DD_YYYY.json.gz`."""
+        return _EXPORTS[self]
+
+    @property
+    def fetched(self) -> bool:
+        """Whether its documents come from the API; keywords are whole in their export line."""
+        return self is not Kind.KEYWORD
+
+    @property
+    def has_changes(self) -> bool:
+        """Whether TMDb lists its changed ids day by day (`/{kind}/changes`): only movies, people
+        and TV; the other kinds are kept current from their exports (API.md section 5)."""
+        return self in (Kind.MOVIE, Kind.PERSON, Kind.TV)
+
     @classmethod
     def from_plural(cls, word: str) -> Kind:
         return next(kind for kind, plural in _PLURALS.items() if plural == word)
 
 
-_PLURALS = {Kind.MOVIE: "movies", Kind.PERSON: "people"}
+_PLURALS = {
+    Kind.MOVIE: "movies",
+    Kind.PERSON: "people",
+    Kind.TV: "tv",
+    Kind.COLLECTION: "collections",
+    Kind.COMPANY: "companies",
+    Kind.NETWORK: "networks",
+    Kind.KEYWORD: "keywords",
+}
+
+_EXPORTS = {
+    Kind.MOVIE: "movie",
+    Kind.PERSON: "person",
+    Kind.TV: "tv_series",
+    Kind.COLLECTION: "collection",
+    Kind.COMPANY: "production_company",
+    Kind.NETWORK: "tv_network",
+    Kind.KEYWORD: "keyword",
+}
+"""TMDb's export names (API.md section 4), which differ from the API's path words."""
 
 
 class State(enum.StrEnum):

@@ -194,7 +194,9 @@ def unexpected(what: str) -> Answer:
     return Answer(Verdict.RETRY, f"not {what}")
 
 
-ALWAYS_ANSWERED_APPENDS = frozenset({"credits", "movie_credits", "combined_credits"})
+ALWAYS_ANSWERED_APPENDS = frozenset(
+    {"credits", "movie_credits", "combined_credits", "aggregate_credits"}
+)
 """The credit appends, which the tables, the network and `crawl people` are built from: TMDb
 answers them in every document that asks (empty lists at worst), so one without is an answer
 cut short. (A name TMDb does not know it leaves out silently: no other append is checked.)"""

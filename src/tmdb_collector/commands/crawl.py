@@ -1,4 +1,4 @@
-"""`tmdb-collector crawl movies|people`: fetch ids into the store.
+"""`tmdb-collector crawl KIND`: fetch ids of every TMDb kind into the store.
 
 The command picks where the crawl runs (this process, or a Dask fleet) and owns the event
 loop; the library (`crawl.jobs`) plans and runs.
@@ -306,44 +306,7 @@ def summarize(
 
 @click.group()
 def crawl() -> None:
-    """Fetch movies or people into the store (resumable: re-run to continue)."""
-
-
-@crawl.command()
-@click.option(
-    "--date",
-    "day",
-    callback=parse_day,
-    metavar="YYYY-MM-DD",
-    help="Take ids from this day's export.  [default: the newest]",
-)
-@click.option(
-    "--ids-file",
-    type=click.Path(dir_okay=False, exists=True, path_type=Path),
-    help="Take ids from this file instead: one id or one export line per line.",
-)
-@click.option("--limit", type=click.IntRange(1), help="Only the first N ids (a trial run).")
-@common_options(config.MOVIE_APPENDS)
-@fleet_options
-def movies(
-    day: date | None,
-    ids_file: Path | None,
-    limit: int | None,
-    refresh: bool,
-    json_lines: bool,
-    quiet: bool,
-    fleet: Fleet | None,
-    local_addr: str | None,
-    **common: Any,
-) -> int:
-    """Fetch every movie of TMDb's daily export (or of --ids-file), with its credits."""
-    if day and ids_file:
-        raise click.UsageError("--date and --ids-file are two sources: give one")
-    options = replace(crawl_options(**common), local_addr=local_addr)
-    with writer(options, "crawl movies"):
-        store = Store.open(options.data_dir)
-        plan = jobs.plan_movies(store, options, day=day, ids_file=ids_file, limit=limit)
-        return finish_crawl(store, Kind.MOVIE, options, plan, refresh, json_lines, quiet, fleet)
+    """Fetch movies, people, TV series and the rest into the store (resumable: re-run)."""
 
 
 @crawl.command()
@@ -370,9 +333,68 @@ def people(
     local_addr: str | None,
     **common: Any,
 ) -> int:
-    """Fetch the people of the stored movies (or of the person export)."""
+    """Fetch the people of the stored movies and series (or of the person export)."""
     options = replace(crawl_options(**common), local_addr=local_addr)
     with writer(options, "crawl people"):
         store = Store.open(options.data_dir)
         plan = jobs.plan_people(store, options, source=source, cast_only=cast_only, limit=limit)
         return finish_crawl(store, Kind.PERSON, options, plan, refresh, json_lines, quiet, fleet)
+
+
+EXPORT_KINDS = {
+    Kind.MOVIE: ("Fetch every movie of TMDb's daily export (or of --ids-file), with its credits.",
+                 config.MOVIE_APPENDS),
+    Kind.TV: ("Fetch every TV series of TMDb's daily export (or of --ids-file), with all its "
+              "seasons and episodes (appended as season/N), credits and keywords.",
+              config.TV_APPENDS),
+    Kind.COLLECTION: ("Fetch every collection of TMDb's daily export (or of --ids-file).",
+                      config.DETAIL_APPENDS),
+    Kind.COMPANY: ("Fetch every production company of TMDb's daily export (or of --ids-file).",
+                   config.DETAIL_APPENDS),
+    Kind.NETWORK: ("Fetch every TV network of TMDb's daily export (or of --ids-file).",
+                   config.DETAIL_APPENDS),
+    Kind.KEYWORD: ("Store every keyword of TMDb's daily export: its line is the whole keyword, "
+                   "so no request is made.", config.DETAIL_APPENDS),
+}  # fmt: skip
+"""The kinds crawled like movies, from their own export: each one's help and appends."""
+
+
+def _export_command(kind: Kind, about: str, appends: str) -> None:
+    @crawl.command(name=kind.plural, help=about)
+    @click.option(
+        "--date",
+        "day",
+        callback=parse_day,
+        metavar="YYYY-MM-DD",
+        help="Take ids from this day's export.  [default: the newest]",
+    )
+    @click.option(
+        "--ids-file",
+        type=click.Path(dir_okay=False, exists=True, path_type=Path),
+        help="Take ids from this file instead: one id or one export line per line.",
+    )
+    @click.option("--limit", type=click.IntRange(1), help="Only the first N ids (a trial run).")
+    @common_options(appends)
+    @fleet_options
+    def command(
+        day: date | None,
+        ids_file: Path | None,
+        limit: int | None,
+        refresh: bool,
+        json_lines: bool,
+        quiet: bool,
+        fleet: Fleet | None,
+        local_addr: str | None,
+        **common: Any,
+    ) -> int:
+        if day and ids_file:
+            raise click.UsageError("--date and --ids-file are two sources: give one")
+        options = replace(crawl_options(**common), local_addr=local_addr)
+        with writer(options, f"crawl {kind.plural}"):
+            store = Store.open(options.data_dir)
+            plan = jobs.plan_kind(store, options, kind, day=day, ids_file=ids_file, limit=limit)
+            return finish_crawl(store, kind, options, plan, refresh, json_lines, quiet, fleet)
+
+
+for _kind, (_about, _appends) in EXPORT_KINDS.items():
+    _export_command(_kind, _about, _appends)

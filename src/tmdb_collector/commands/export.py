@@ -20,7 +20,8 @@ from tmdb_collector.progress import counting
     required=True,
     metavar="|".join(outputs.FORMATS),
     help="parquet: a directory of normalized tables (with SCHEMA.md); duckdb: one database "
-    "file with those tables, keys and views (box_office, directors, filmography); jsonl: one "
+    "file with those tables, keys and views (box_office, directors, filmography, "
+    "episodes); jsonl: one "
     "raw TMDb movie document per line, as the old tool wrote them; hnv: movies.json and "
     "actors.json for the Hollywood Network Visualizer (needs people crawled); tmdb5000: the "
     "CSVs of Kaggle's TMDB 5000 Movie Dataset (without a filter: the 5,000 most voted). "

@@ -73,7 +73,21 @@ def _parse_years(
     help="Link actors who appeared together (cast), people who worked on a crew together "
     "(crew), or anyone credited on the same movie (both).",
 )
-@click.option("--movie-ids", is_flag=True, help="List each edge's shared movie ids.")
+@click.option(
+    "--media",
+    default="movie",
+    show_default=True,
+    metavar="LIST",
+    callback=lambda ctx, param, value: tuple(
+        dict.fromkeys(m.strip() for m in value.split(",") if m.strip())
+    ),
+    help="What people share: movie, tv (a series, all its seasons), or movie,tv.",
+)
+@click.option(
+    "--movie-ids",
+    is_flag=True,
+    help="List each edge's shared movie ids (a TV series as its id negated).",
+)
 @click.option(
     "--community/--no-community",
     default=True,
@@ -102,9 +116,14 @@ def network(
     out = out or data_dir / config.OUTPUT_DIR / config.NETWORK_DIR
     store = open_collection(data_dir)
     counts = store.counts()
-    if not counts.get(Kind.MOVIE, {}).get(State.OK):
-        raise ConfigError(f"no movies in {data_dir} yet: run 'tmdb-collector crawl movies' first")
-    total = sum(counts.get(kind, {}).get(State.OK, 0) for kind in Kind)
+    for kind in (Kind.MOVIE, Kind.TV):
+        if kind.value in options.media and not counts.get(kind, {}).get(State.OK):
+            raise ConfigError(
+                f"no {kind.plural} in {data_dir} yet: run 'tmdb-collector crawl {kind.plural}' "
+                "first"
+            )
+    read = (Kind.MOVIE, Kind.PERSON, *((Kind.TV,) if "tv" in options.media else ()))
+    total = sum(counts.get(kind, {}).get(State.OK, 0) for kind in read)
     reading = counting("documents", total, quiet)
     step = None if quiet else (lambda name: click.echo(f"network: {name}", err=True))
     with io_errors.writing_to(out):
@@ -112,7 +131,7 @@ def network(
     communities = "not computed" if summary.communities is None else f"{summary.communities:,}"
     click.echo(
         f"network: {summary.nodes:,} people, {summary.edges:,} edges from {summary.movies:,} "
-        f"movies; communities: {communities}"
+        f"{' and '.join(options.media).replace('movie', 'movies')}; communities: {communities}"
     )
     for note in summary.notes:
         click.echo(f"note: {note}")

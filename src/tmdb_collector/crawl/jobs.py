@@ -1,4 +1,4 @@
-"""What `crawl movies` and `crawl people` do, as functions a notebook can call too.
+"""What `crawl movies|people|tv|collections|...` do, as functions a notebook can call too.
 
 A crawl has two steps: plan (make the ids to fetch known to the store, as pending) and run
 (fetch every pending id, then the failed ones once more). Re-running the same command after a
@@ -24,16 +24,18 @@ from collections.abc import Awaitable, Callable, Coroutine, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import orjson
 
 from tmdb_collector import ids
+from tmdb_collector.crawl import synclog
+from tmdb_collector.crawl.credited import credited_people
 from tmdb_collector.crawl.options import CrawlOptions, client_for, connect
 from tmdb_collector.crawl.scheduler import Crawl, Fetcher, Tally
-from tmdb_collector.crawl.store import Store
+from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.errors import StorageError
-from tmdb_collector.vocab import Kind, RunOutcome
+from tmdb_collector.vocab import Kind, RunOutcome, State
 
 __all__ = [
     "CrawlOptions",
@@ -42,10 +44,13 @@ __all__ = [
     "check_access",
     "crawl_here",
     "credited_people",
+    "plan_kind",
     "plan_movies",
     "plan_people",
     "run",
 ]
+
+T = TypeVar("T")
 
 Runner = Callable[[Store, Tally, CrawlOptions], Awaitable[None]]
 """Fetches every pending, then failed, id of `tally.kind` into the store, counting into the
@@ -100,14 +105,63 @@ def plan_movies(
     now: datetime | None = None,
 ) -> Plan:
     """Movie ids from an ids file, or from TMDb's daily export (the newest, or `day`'s)."""
+    return plan_kind(store, options, Kind.MOVIE, day=day, ids_file=ids_file, limit=limit, now=now)
+
+
+def plan_kind(
+    store: Store,
+    options: CrawlOptions,
+    kind: Kind,
+    *,
+    day: date | None = None,
+    ids_file: Path | None = None,
+    limit: int | None = None,
+    now: datetime | None = None,
+) -> Plan:
+    """Ids of `kind` from an ids file, or from TMDb's daily export of the kind (the newest, or
+    `day`'s). Keywords are stored there and then: their export line is their whole document."""
     if ids_file is not None:
-        return plan_from_file(store, Kind.MOVIE, ids.read_ids(ids_file), str(ids_file), limit)
-    path, used = ids.download_export(
-        options.exports_url, Kind.MOVIE, options.data_dir / "exports", day, now or datetime.now(UTC)
-    )
-    plan = plan_from_file(store, Kind.MOVIE, ids.read_ids(path), path.name, limit)
-    store.set_meta(f"export_day:{Kind.MOVIE}", used.isoformat())
+        source, label, used = ids.read_ids(ids_file), str(ids_file), None
+    else:
+        path, used = ids.download_export(
+            options.exports_url, kind.export, options.data_dir / "exports", day,
+            now or datetime.now(UTC),
+        )  # fmt: skip
+        source, label = ids.read_ids(path), path.name
+    if kind.fetched:
+        plan = plan_from_file(store, kind, source, label, limit)
+    else:
+        plan = store_lines(store, kind, source, label, limit, whole=used is not None)
+    if used is not None:
+        store.set_meta(f"export_day:{kind}", used.isoformat())
     return plan
+
+
+def store_lines(
+    store: Store, kind: Kind, source: ids.IdSource, label: str, limit: int | None, whole: bool
+) -> Plan:
+    """Store each line of `source` as the document of its id (a keyword's line is all TMDb
+    has of it), in batches; with `whole` (the file is the day's export), stored ids it no
+    longer lists are marked gone, as a reconcile would."""
+    lines = source.lines_by_id()
+    added = 0
+    for batch in _batched(itertools.islice(lines, limit) if limit else lines, 10_000):
+        added += store.add(kind, (id_ for id_, _ in batch))
+        store.record(Outcome(kind, id_, State.OK, "export", None, line) for id_, line in batch)
+    plan = Plan(label, source.lines, source.malformed, source.adult, added, source.duplicates)
+    plan.facts["stored from the export"] = source.lines - source.malformed - source.adult
+    if whole and not limit:
+        _, vanished = synclog.diff_export(store, kind, source)
+        plan.facts["no longer listed (marked gone)"] = store.mark_gone(
+            kind, vanished, "not_in_export"
+        )
+    return plan
+
+
+def _batched(items: Iterable[T], size: int) -> Iterator[list[T]]:
+    iterator = iter(items)
+    while batch := list(itertools.islice(iterator, size)):
+        yield batch
 
 
 def plan_people(
@@ -118,7 +172,8 @@ def plan_people(
     cast_only: bool = False,
     limit: int | None = None,
 ) -> Plan:
-    """People in the stored movies' credits (default), or TMDb's whole person export."""
+    """People in the stored movies' and series' credits (default), or TMDb's whole person
+    export."""
     if source == "export":
         path, used = ids.download_export(
             options.exports_url, Kind.PERSON, options.data_dir / "exports", None, datetime.now(UTC)
@@ -128,28 +183,8 @@ def plan_people(
     store.set_meta("people_from", "cast" if cast_only else "credits")  # the scope `sync` keeps
     people = credited_people(store, cast_only)
     added = store.add(Kind.PERSON, itertools.islice(people, limit) if limit else people)
-    return Plan(
-        "cast of the stored movies" if cast_only else "credits of the stored movies", added=added
-    )
-
-
-def credited_people(
-    store: Store, cast_only: bool = False, movie_ids: Iterable[int] | None = None
-) -> Iterator[int]:
-    """Person ids in the cast (and crew) of the stored movies, or of those of `movie_ids`;
-    streamed, so repeats are the store's to drop. What `crawl people` takes, and what a
-    sync adds after its movies."""
-    if movie_ids is None:
-        docs: Iterable[dict[str, Any]] = (
-            orjson.loads(body) for _, body in store.documents(Kind.MOVIE)
-        )
-    else:
-        docs = (store.get(Kind.MOVIE, movie_id) or {} for movie_id in movie_ids)
-    parts = ("cast",) if cast_only else ("cast", "crew")
-    for doc in docs:
-        credits = doc.get("credits") or {}
-        for part in parts:
-            yield from (row["id"] for row in credits.get(part) or ())
+    what = "cast" if cast_only else "credits"
+    return Plan(f"{what} of the stored movies and series", added=added)
 
 
 async def crawl_here(store: Store, tally: Tally, options: CrawlOptions) -> None:

@@ -26,6 +26,7 @@ from tmdb_collector.client.protocol import (
     unexpected,
 )
 from tmdb_collector.client.sender import Sender
+from tmdb_collector.crawl.series import STATE_OF, fetch_series
 from tmdb_collector.crawl.store import Outcome, Store
 from tmdb_collector.crawl.writer import Writer
 from tmdb_collector.vocab import Kind, State
@@ -35,9 +36,6 @@ UNREACHABLE_STREAK = 5  # this many unanswered connects before any answer: stop,
 PASSES = ((State.PENDING,), (State.FAILED,))
 """A run's passes over the store: every pending id, then each failed one (in this run or an
 earlier one) once more."""
-
-STATE_OF = {Verdict.OK: State.OK, Verdict.GONE: State.GONE, Verdict.FAILED: State.FAILED}
-"""The state a request's final verdict leaves its id in."""
 
 
 @dataclass
@@ -53,6 +51,7 @@ class Tally:
     retries: int = 0
     throttled: int = 0
     reasons: Counter[str] = field(default_factory=Counter)  # retried requests, by class
+    notes: Counter[str] = field(default_factory=Counter)  # odd data met: a season's 404, ...
     started: float = field(default_factory=time.time)
     workers: dict[str, Counter[str]] = field(default_factory=dict)  # a fleet's, by egress
     rate_found: float | None = None  # requests/s the governor(s) settled at (a fleet: summed)
@@ -80,6 +79,7 @@ class Tally:
             }
             | ({"rate_found": self.rate_found} if self.rate_found is not None else {})
             | ({"workers": self.by_worker()} if self.workers else {})
+            | ({"notes": dict(self.notes)} if self.notes else {})
         )
 
     def count(self, outcome: Outcome) -> None:
@@ -103,6 +103,7 @@ class Tally:
         self.retries += other.retries
         self.throttled += other.throttled
         self.reasons.update(other.reasons)
+        self.notes.update(other.notes)
         if worker is not None:
             mine = self.workers.setdefault(worker, Counter())
             mine.update(requests=other.requests, throttled=other.throttled, chunks=1)
@@ -215,15 +216,18 @@ class Fetcher:
     async def fetch(self, id_: int, tally: Tally) -> Outcome:
         """One id to its final outcome, retried as the sender's policy says; every answer is
         counted into `tally`."""
+        if self.kind is Kind.TV:  # a series takes its seasons with it: maybe more requests
+            return await fetch_series(self, id_, tally)
         client = self.sender.client
         request = detail_request(client.api_url, self.kind, id_, self.appends, client.credentials)
-        sent = await self.sender.send(request, self._body, lambda a: self._count(a, tally))
+        sent = await self.sender.send(request, self.body, lambda a: self.count(a, tally))
         answer = sent.answer
         return Outcome(
             self.kind, id_, STATE_OF[sent.verdict], answer.reason, answer.status, sent.value
         )
 
-    def _count(self, answer: Answer, tally: Tally) -> None:
+    def count(self, answer: Answer, tally: Tally) -> None:
+        """Count one answer into `tally` (every request of a fetch, retries included)."""
         tally.requests += 1
         self._check_reachable(answer)
         if answer.verdict is Verdict.RETRY:
@@ -241,7 +245,7 @@ class Fetcher:
         if self._unreachable >= UNREACHABLE_STREAK:
             raise self.sender.client.unreachable()
 
-    def _body(self, answer: Answer, body: bytes) -> bytes | Answer:
+    def body(self, answer: Answer, body: bytes) -> bytes | Answer:
         """A document is kept as the bytes TMDb sent (classify has checked they are JSON),
         once it carries every append asked for: one without is retried like a cut-off body,
         and ends `failed` (fetched again by the next run) rather than stored incomplete."""

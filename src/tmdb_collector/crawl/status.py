@@ -51,7 +51,7 @@ def render(facts: dict[str, Any]) -> str:
         lines.append("  empty: no ids yet")
     for kind, info in facts["kinds"].items():
         states = ", ".join(f"{state} {info['states'][state]:,}" for state in STATES)
-        lines.append(f"{kind}s: {info['ids']:,} ids ({states})")
+        lines.append(f"{Kind(kind).plural}: {info['ids']:,} ids ({states})")
         if info["export_day"]:
             lines.append(f"  from the export of {info['export_day']}")
         if info["failed_by_cause"]:
@@ -66,6 +66,9 @@ def render(facts: dict[str, Any]) -> str:
                 f"{run['failed']:,} failed, {run['retries']:,} retried, {run['throttled']:,} 429s)"
                 + _rate_found(run)
             )
+            if run.get("notes"):
+                notes = ", ".join(f"{k} {v:,}" for k, v in sorted(run["notes"].items()))
+                lines.append(f"    noted: {notes}")
             for worker, line in worker_lines(run.get("workers") or {}):
                 lines.append(f"    worker {worker}: {line}")
         lines += _sync_lines(info)

@@ -27,9 +27,8 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import time
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
@@ -38,15 +37,21 @@ from tmdb_collector import config, ids
 from tmdb_collector.client.protocol import parse_appends
 from tmdb_collector.crawl import jobs
 from tmdb_collector.crawl.changes import ChangeReader, days_from
+from tmdb_collector.crawl.credited import CREDITED_KINDS, credited_people
 from tmdb_collector.crawl.jobs import Plan, Runner, crawl_here
 from tmdb_collector.crawl.options import CrawlOptions, connect
 from tmdb_collector.crawl.scheduler import Tally
 from tmdb_collector.crawl.store import STATES, Store
 from tmdb_collector.crawl.synclog import ChangeLog, Listing, diff_export
+from tmdb_collector.crawl.syncrules import advance, days_to_read, needs_reconcile
 from tmdb_collector.errors import ChangeListError, ConfigError
 from tmdb_collector.vocab import Kind, RunOutcome
 
-DEFAULT_APPENDS = {Kind.MOVIE: config.MOVIE_APPENDS, Kind.PERSON: config.PERSON_APPENDS}
+DEFAULT_APPENDS = {
+    Kind.MOVIE: config.MOVIE_APPENDS,
+    Kind.PERSON: config.PERSON_APPENDS,
+    Kind.TV: config.TV_APPENDS,
+}
 """A kind's appends when neither --append nor its crawl said (a store from before they were
 remembered)."""
 
@@ -57,31 +62,6 @@ def watermark_key(kind: Kind) -> str:
 
 def last_sync_key(kind: Kind) -> str:
     return f"last_sync:{kind}"
-
-
-# --- rules (pure) --------------------------------------------------------------------------------
-
-
-def days_to_read(watermark: date, today: date) -> list[date]:
-    """The days a sync reads: from the watermark's (the overlap) through today."""
-    return days_from(watermark + timedelta(days=1 - config.SYNC_OVERLAP_DAYS), today)
-
-
-def needs_reconcile(watermark: date, today: date, asked: bool) -> bool:
-    """Whether the export is diffed too: when asked, or after a gap of over
-    SYNC_MAX_GAP_DAYS."""
-    return asked or (today - watermark).days > config.SYNC_MAX_GAP_DAYS
-
-
-def advance(watermark: date, days: Sequence[date], settled: Callable[[date], bool]) -> date:
-    """The new watermark: the last of `days` (read, in order) through which every day is
-    settled; `watermark` itself when the first is not. A day left unsettled (an id failed,
-    or the sync stopped) holds back every later day, so a rerun reads them all again."""
-    for day in days:
-        if not settled(day):
-            break
-        watermark = max(watermark, day)
-    return watermark
 
 
 # --- where a sync starts, and what it covers -----------------------------------------------------
@@ -216,6 +196,8 @@ async def plan_sync(
     plan = SyncPlan(kind, check_kind(store, kind, today), today)
     log = ChangeLog(store)
     log.tidy(kind, plan.watermark, today)
+    if not kind.has_changes:
+        return from_export_only(store, log, plan, options, now)
     days = days_to_read(plan.watermark, today)
     if needs_reconcile(plan.watermark, today, reconcile):
         plan.reconciled = reconcile_export(store, log, plan, options, days[0], now)
@@ -231,14 +213,16 @@ def reconcile_export(
     log: ChangeLog,
     plan: SyncPlan,
     options: CrawlOptions,
-    day: date,
+    day: date | None,
     now: datetime | None,
 ) -> dict[str, Any]:
-    """Diff the newest export against the store: its new ids are listed under `day` (when the
+    """Diff the newest export against the store: its new ids are listed under `day` (the
+    export's own when None; when the
     crawl took the whole export), stored ids it no longer lists are marked gone."""
     path, used = ids.download_export(
-        options.exports_url, plan.kind, options.data_dir / "exports", None, now or _now()
+        options.exports_url, plan.kind.export, options.data_dir / "exports", None, now or _now()
     )
+    day = day or used
     new, vanished = diff_export(store, plan.kind, ids.read_ids(path))
     if not takes_whole_export(store, plan.kind):
         new = []
@@ -246,6 +230,29 @@ def reconcile_export(
     log.forget(plan.kind, vanished)  # should a change list name one again, it is fetched
     log.note(plan.kind, day, set(new), plan.today, True, plan.listing)
     return {"export": path.name, "day": used.isoformat(), "new": len(new), "vanished": gone}
+
+
+def from_export_only(
+    store: Store, log: ChangeLog, plan: SyncPlan, options: CrawlOptions, now: datetime | None
+) -> SyncPlan:
+    """A kind TMDb keeps no change list of (collections, companies, networks, keywords):
+    reconciled with the newest export every time, its day then read as the day synced. New
+    ids are fetched, unlisted ones marked gone; a keyword's line is its document, so keywords
+    are stored anew. A changed document of another kind is not seen: `crawl KIND --refresh`
+    fetches them all again."""
+    if plan.kind.fetched:
+        plan.reconciled = reconcile_export(store, log, plan, options, None, now)
+    else:
+        path, used = ids.download_export(
+            options.exports_url, plan.kind.export, options.data_dir / "exports", None,
+            now or _now(),
+        )  # fmt: skip
+        stored = jobs.store_lines(store, plan.kind, ids.read_ids(path), path.name, None, True)
+        vanished = stored.facts.get("no longer listed (marked gone)", 0)
+        plan.reconciled = {"export": path.name, "day": used.isoformat(), "new": stored.added,
+                           "vanished": vanished}  # fmt: skip
+    plan.days = [date.fromisoformat(plan.reconciled["day"])]
+    return plan
 
 
 async def _read_days(
@@ -274,9 +281,10 @@ def settle(store: Store, plan: SyncPlan, outcome: RunOutcome) -> date:
     """After the run: add newly credited people (after movies), move the watermark past every
     settled day, remember the sync for `status`. Returns the new watermark."""
     log = ChangeLog(store)
-    if plan.kind == Kind.MOVIE and (scope := credited_scope(store)):
-        synced = log.listed_ok(Kind.MOVIE)
-        plan.credited = store.add(Kind.PERSON, jobs.credited_people(store, scope == "cast", synced))
+    if plan.kind in CREDITED_KINDS and (scope := credited_scope(store)):
+        synced = log.listed_ok(plan.kind)
+        credited = credited_people(store, scope == "cast", synced, plan.kind)
+        plan.credited = store.add(Kind.PERSON, credited)
     watermark = advance(plan.watermark, plan.days, lambda day: log.settled(plan.kind, day))
     plan.synced_through = watermark
     store.set_meta(watermark_key(plan.kind), watermark.isoformat())

@@ -216,7 +216,7 @@ def _resource_name(file_name: str) -> str:
 _TYPES = {
     "BIGINT": "integer", "INTEGER": "integer", "TINYINT": "integer", "DOUBLE": "number",
     "VARCHAR": "string", "DATE": "date", "TIMESTAMP": "datetime", "BOOLEAN": "boolean",
-    "VARCHAR[]": "array",
+    "VARCHAR[]": "array", "INTEGER[]": "array",
 }  # fmt: skip
 """DuckDB column types (schema.py) as Table Schema types."""
 

@@ -255,7 +255,7 @@ def _kind_of(table: schema.Table) -> str:
     """The kind of documents a table's rows come from (a derived table's: its staging's)."""
     if table.source != "derived":
         return table.source
-    staged = schema.STAGED_BY[table.name]
+    staged = schema.STAGED_BY[table.name][0]  # a table of links: its one staging table
     return next(t.source for t in schema.STAGING if t.name == staged)
 
 
@@ -273,13 +273,13 @@ def _keys_named(con: duckdb.DuckDBPyConnection, ids: str) -> None:
     `ids` name: the items whose row may change."""
     for table in _items():
         (key,) = table.key
-        staging = next(t for t in schema.STAGING if t.name == schema.STAGED_BY[table.name])
         keys = f"_keys_{table.name}"
         con.execute(f"CREATE TEMP TABLE IF NOT EXISTS {keys} ({key} {table.columns[0].type})")
-        con.execute(
-            f'INSERT INTO {keys} SELECT DISTINCT {key} FROM "{staging.name}" '
-            f"WHERE {_of(ids, staging)} AND {key} IS NOT NULL"
-        )
+        for staging in (t for t in schema.STAGING if t.name in schema.STAGED_BY[table.name]):
+            con.execute(
+                f'INSERT INTO {keys} SELECT DISTINCT {key} FROM "{staging.name}" '
+                f"WHERE {_of(ids, staging)} AND {key} IS NOT NULL"
+            )
 
 
 def _delete_touched(con: duckdb.DuckDBPyConnection) -> None:
@@ -310,15 +310,8 @@ def _derive(con: duckdb.DuckDBPyConnection) -> None:
 def _changed_documents(
     store: Store, con: duckdb.DuckDBPyConnection, kinds: list[Kind]
 ) -> Iterator[Chunk]:
-    """The changed documents, a chunk at a time."""
+    """The changed documents, a chunk at a time (a series' with its seasons split off)."""
     for kind in kinds:
         found = con.execute("SELECT id FROM _changed WHERE kind = ? ORDER BY id", (kind,))
         ids = [row[0] for row in found.fetchall()]
-        rows: list[tuple[int, float | None, bytes]] = []
-        for row in store.documents_of(kind, ids):
-            rows.append(row)
-            if len(rows) >= config.OUTPUT_CHUNK_DOCS:
-                yield kind, tables.arrow(rows)
-                rows = []
-        if rows:
-            yield kind, tables.arrow(rows)
+        yield from tables.chunks_of(kind, store.documents_of(kind, ids), config.OUTPUT_CHUNK_DOCS)

@@ -60,9 +60,20 @@ VIEWS = {
     ),
     "filmography": (
         "SELECT c.person_id, c.name, c.movie_id, m.title, m.year, 'cast' AS credit, "
-        'c.character AS role FROM "cast" c JOIN movies m ON m.id = c.movie_id '
-        "UNION ALL SELECT w.person_id, w.name, w.movie_id, m.title, m.year, 'crew', w.job "
-        "FROM crew w JOIN movies m ON m.id = w.movie_id"
+        "c.character AS role, 'movie' AS media, NULL::BIGINT AS series_id "
+        'FROM "cast" c JOIN movies m ON m.id = c.movie_id '
+        "UNION ALL SELECT w.person_id, w.name, w.movie_id, m.title, m.year, 'crew', w.job, "
+        "'movie', NULL FROM crew w JOIN movies m ON m.id = w.movie_id "
+        # TV: one row per role or job of the aggregate credits (every season)
+        "UNION ALL SELECT c.person_id, c.name, NULL, s.name, year(s.first_air_date), 'cast', "
+        "c.character, 'tv', c.series_id FROM tv_cast c JOIN tv_series s ON s.id = c.series_id "
+        "UNION ALL SELECT w.person_id, w.name, NULL, s.name, year(s.first_air_date), 'crew', "
+        "w.job, 'tv', w.series_id FROM tv_crew w JOIN tv_series s ON s.id = w.series_id"
+    ),
+    "episodes": (
+        "SELECT s.id AS series_id, s.name AS series, e.season_number, e.episode_number, "
+        "e.id AS episode_id, e.name, e.air_date, e.runtime FROM tv_episodes e "
+        "JOIN tv_series s ON s.id = e.series_id"
     ),
 }
 """Views of the DuckDB export, for the questions users ask first."""
@@ -207,12 +218,13 @@ def documents_to_read(store: Store, request: ExportRequest) -> int:
     """How many documents the export reads, for a progress bar."""
     counts = store.counts()
     movies, people = (counts.get(kind, {}).get(State.OK, 0) for kind in (Kind.MOVIE, Kind.PERSON))
+    every = sum(counts.get(kind, {}).get(State.OK, 0) for kind in Kind)
     if request.format == "hnv":
         return hnv.documents_to_read(movies, people)
     if request.format == "tmdb5000":
         return tmdb5000.documents_to_read(movies, request.condition)
     if request.format != "jsonl":
-        return movies + people
+        return every
     if request.condition is None:
         return movies
     reads = duckdb.get_table_names(f"SELECT id FROM movies WHERE {request.condition}")

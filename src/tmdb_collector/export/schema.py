@@ -12,49 +12,13 @@ from dataclasses import dataclass
 
 import orjson
 
+from tmdb_collector.export import kinds_schema, tv_schema
+from tmdb_collector.export.tabledef import FETCHED, NAMED, PERSON_CREDIT, column, date_of
+from tmdb_collector.export.tabledef import Column as Column  # re-exported: the export's words
+from tmdb_collector.export.tabledef import Table as Table
+from tmdb_collector.export.tabledef import insert_sql as insert_sql
 
-@dataclass(frozen=True)
-class Column:
-    name: str
-    type: str
-    about: str
-    expr: str  # over `d`, the parsed document (or the staging row, for derived tables)
-
-
-@dataclass(frozen=True)
-class Table:
-    name: str
-    about: str
-    key: tuple[str, ...]
-    columns: tuple[Column, ...]
-    source: str  # "movie" or "person": the documents a chunk of rows comes from; "derived"
-    rows: str = "parsed"  # FROM clause, for one-to-many tables
-    doc_id: str | None = None  # the column naming the document each row comes from; None:
-    # an item table, whose rows many documents share (rebuilt by key from its staging table)
-
-    def create_sql(self) -> str:
-        cols = [f'"{c.name}" {c.type}' for c in self.columns]
-        if self.key:
-            cols.append("PRIMARY KEY (" + ", ".join(f'"{k}"' for k in self.key) + ")")
-        return f'CREATE TABLE "{self.name}" (' + ", ".join(cols) + ")"
-
-
-def _c(name: str, type_: str, about: str, expr: str | None = None) -> Column:
-    return Column(name, type_, about, expr or f"d.{name}")
-
-
-_NAMED = {"id": "BIGINT", "name": "VARCHAR"}
-_PERSON_CREDIT = {
-    "id": "BIGINT",
-    "credit_id": "VARCHAR",
-    "name": "VARCHAR",
-    "original_name": "VARCHAR",
-    "gender": "TINYINT",
-    "known_for_department": "VARCHAR",
-    "popularity": "DOUBLE",
-    "adult": "BOOLEAN",
-    "profile_path": "VARCHAR",
-}
+_c, _date, _NAMED, _PERSON_CREDIT = column, date_of, NAMED, PERSON_CREDIT
 
 MOVIE_STRUCTURE = orjson.dumps(
     {
@@ -95,16 +59,15 @@ PERSON_STRUCTURE = orjson.dumps(
     }
 ).decode()  # fmt: skip
 
-STRUCTURE = {"movie": MOVIE_STRUCTURE, "person": PERSON_STRUCTURE}
+STRUCTURE = {
+    "movie": MOVIE_STRUCTURE, "person": PERSON_STRUCTURE, "tv": tv_schema.TV_STRUCTURE,
+    **kinds_schema.STRUCTURES,
+}  # fmt: skip
+"""How each kind's documents are parsed: the fields the tables read, with their types."""
 
+EXTRA_PARSE = {"tv": tv_schema.SEASONS_SQL}
+"""Per kind, one more parse of a chunk (while it is registered as `chunk`): a series' seasons."""
 
-def _date(field: str) -> str:
-    # TMDb sends "" for an unknown date; a malformed one becomes NULL rather than an error.
-    return f"TRY_CAST(NULLIF({field}, '') AS DATE)"
-
-
-FETCHED = _c("fetched_at", "TIMESTAMP", "When the collector fetched this document (UTC).",
-             "fetched_at")  # fmt: skip
 
 MOVIES = Table(
     "movies",
@@ -322,38 +285,47 @@ _COLLECTION_SEEN = Table(
     "movie", "parsed WHERE d.belongs_to_collection IS NOT NULL", "movie_id",
 )  # fmt: skip
 
-COLLECTIONS = _items(
-    "collections", "Collections (franchises) that movies belong to.",
+_COLLECTIONS_NAMED = _items(
+    "collections", "Collections (franchises): those movies belong to, and those crawled with "
+    "`crawl collections`.",
     Column("id", "BIGINT", "TMDb collection id.", "id"),
     (Column("name", "VARCHAR", "Collection name.", ""),
      Column("poster_path", "VARCHAR", "Poster image path.", ""),
      Column("backdrop_path", "VARCHAR", "Backdrop image path.", "")),
 )  # fmt: skip
+COLLECTIONS = kinds_schema.merged(_COLLECTIONS_NAMED, kinds_schema.COLLECTION_DOCS)
 
-STAGING: tuple[Table, ...] = (*(f.staging for f in LISTS), _COLLECTION_SEEN)
+_CRAWLED_TOO = {"companies": kinds_schema.COMPANY_DOCS, "keywords": kinds_schema.KEYWORD_DOCS}
+"""Item tables that also take the documents of a kind crawled on its own."""
+
+
+def _items_of(field: ListField) -> Table:
+    docs = _CRAWLED_TOO.get(field.name)
+    return field.items if docs is None else kinds_schema.merged(field.items, docs)
+
+
+STAGING: tuple[Table, ...] = (
+    *(f.staging for f in LISTS), _COLLECTION_SEEN, *_CRAWLED_TOO.values(),
+    kinds_schema.COLLECTION_DOCS,
+)  # fmt: skip
 """Filled chunk by chunk, turned into item and link tables at the end, then dropped."""
 
 TABLES: tuple[Table, ...] = (
-    MOVIES, PEOPLE, CAST, CREW, EXTERNAL_IDS, COLLECTIONS,
-    *(t for f in LISTS for t in (f.items, f.links)),
+    MOVIES, PEOPLE, CAST, CREW, EXTERNAL_IDS, COLLECTIONS, kinds_schema.COLLECTION_PARTS,
+    *(t for f in LISTS for t in (_items_of(f), f.links)),
+    kinds_schema.NETWORKS, *tv_schema.TV_TABLES,
 )  # fmt: skip
 """Every table of an export, in the order the schema document lists them."""
 
-STAGED_BY = {
-    **{t.name: f.staging.name for f in LISTS for t in (f.items, f.links)},
-    COLLECTIONS.name: _COLLECTION_SEEN.name,
+STAGED_BY: dict[str, tuple[str, ...]] = {
+    **{t.name: (f.staging.name,) for f in LISTS for t in (f.items, f.links)},
+    **{name: (f"_{name}_seen", docs.name) for name, docs in _CRAWLED_TOO.items()},
+    COLLECTIONS.name: (_COLLECTION_SEEN.name, kinds_schema.COLLECTION_DOCS.name),
 }
-"""The staging table each derived table is made from."""
+"""The staging tables each derived table is made from."""
 
 MOVIE_KEYED = {t.name: "movie_id" for t in TABLES if t.columns[0].name == "movie_id"}
 """Tables whose rows belong to one movie: a filter on movies applies to them too."""
-
-
-def insert_sql(table: Table) -> str:
-    """The statement that adds a chunk's rows (or, for a derived table, all its rows)."""
-    names = ", ".join(f'"{c.name}"' for c in table.columns)
-    exprs = ", ".join(c.expr for c in table.columns)
-    return f'INSERT INTO "{table.name}" ({names}) SELECT {exprs} FROM {table.rows}'
 
 
 def document() -> str:

@@ -20,7 +20,7 @@ import pyarrow as pa
 
 from tmdb_collector import config
 from tmdb_collector.crawl.store import Store
-from tmdb_collector.export import schema
+from tmdb_collector.export import schema, tv_schema
 from tmdb_collector.vocab import Kind
 
 Progress = Callable[[int], None]
@@ -51,18 +51,20 @@ def build(
     tables = [*wanted, *staging_of(wanted)]
     for table in tables:
         con.execute(table.create_sql())
+    # People (or series, ...) are only read when a wanted table needs them.
     fill(con, read(store, kinds_of(tables), chunk), tables, progress)
     for table in wanted:
         if table.source == "derived":
             con.execute(schema.insert_sql(table))
     for table in tables:
-        if table.name in schema.STAGED_BY.values():
+        if table in schema.STAGING:
             con.execute(f'DROP TABLE "{table.name}"')
 
 
 def staging_of(wanted: list[schema.Table]) -> list[schema.Table]:
     """The staging tables the derived tables among `wanted` are made from."""
-    return [t for t in schema.STAGING if t.name in {schema.STAGED_BY.get(w.name) for w in wanted}]
+    staged = {name for w in wanted for name in schema.STAGED_BY.get(w.name, ())}
+    return [t for t in schema.STAGING if t.name in staged]
 
 
 def kinds_of(tables: list[schema.Table]) -> list[Kind]:
@@ -83,29 +85,45 @@ def fill(
         kind: [schema.insert_sql(t) for t in tables if t.source == kind] + extra(kind)
         for kind in schema.STRUCTURE
     }
-    for kind, rows in chunks:
-        load(con, kind, rows, inserts[kind])
+    for kind, rows, parts in chunks:
+        load(con, kind, rows, inserts[kind], parts)
         if progress:
             progress(rows.num_rows)
 
 
-def load(con: duckdb.DuckDBPyConnection, kind: str, rows: pa.Table, inserts: list[str]) -> None:
+def load(
+    con: duckdb.DuckDBPyConnection,
+    kind: str,
+    rows: pa.Table,
+    inserts: list[str],
+    parts: pa.Table | None = None,
+) -> None:
     """Parse a chunk of documents (`arrow`'s table) once into the temporary table `parsed`
-    (id, fetched_at, stamp, d); each statement of `inserts` then takes its rows from it."""
+    (id, fetched_at, stamp, d), and its `parts` (a series' seasons) with the kind's
+    `schema.EXTRA_PARSE`; each statement of `inserts` then takes its rows from them."""
     con.register("chunk", rows)
+    if parts is not None:
+        con.register("parts", parts)
     try:
         con.execute(
             "CREATE OR REPLACE TEMP TABLE parsed AS SELECT id, fetched_at, stamp, "
             f"json_transform(doc, '{schema.STRUCTURE[kind]}') AS d FROM chunk"
         )
+        if extra := schema.EXTRA_PARSE.get(kind):
+            con.execute(extra)
     finally:
         con.unregister("chunk")
+        if parts is not None:
+            con.unregister("parts")
     for sql in inserts:
         con.execute(sql)
     con.execute("DROP TABLE parsed")
+    con.execute("DROP TABLE IF EXISTS seasons")
 
 
-Chunk = tuple[Kind, pa.Table]
+Chunk = tuple[Kind, pa.Table, pa.Table | None]
+"""A kind, a chunk of its documents (`arrow`'s table), and their parts when the kind has any
+(a series' seasons: series_id, number, doc)."""
 
 
 def read(store: Store, kinds: list[Kind], size: int = config.OUTPUT_CHUNK_DOCS) -> Iterator[Chunk]:
@@ -160,17 +178,45 @@ def _read_kind(
     stop: threading.Event,
 ) -> bool:
     """Queue a kind's documents in chunks of `size`; False when told to stop."""
-    rows: list[tuple[int, float | None, bytes]] = []
-    for row in reader.documents_with_time(kind):
-        rows.append(row)
-        if len(rows) >= size:
-            ahead.put((kind, arrow(rows)))
-            rows = []
-            if stop.is_set():
-                return False
-    if rows:
-        ahead.put((kind, arrow(rows)))
+    for found in chunks_of(kind, reader.documents_with_time(kind), size):
+        ahead.put(found)
+        if stop.is_set():
+            return False
     return True
+
+
+def chunks_of(
+    kind: Kind, rows: Iterable[tuple[int, float | None, bytes]], size: int
+) -> Iterator[Chunk]:
+    """Documents (id, fetched_at, JSON) of `kind` as chunks: each ends at `size` documents or
+    OUTPUT_CHUNK_BYTES of JSON, whichever comes first (a series with its seasons can weigh
+    as much as a hundred movies)."""
+    held: list[tuple[int, float | None, bytes]] = []
+    weight = 0
+    for row in rows:
+        held.append(row)
+        weight += len(row[2])
+        if len(held) >= size or weight >= config.OUTPUT_CHUNK_BYTES:
+            yield kind, arrow(held), _parts(kind, held)
+            held, weight = [], 0
+    if held:
+        yield kind, arrow(held), _parts(kind, held)
+
+
+def _parts(kind: Kind, rows: Sequence[tuple[int, float | None, bytes]]) -> pa.Table | None:
+    """A series' seasons, one row each, split off in Python (on the reader's thread, for a
+    full read): DuckDB would take far longer to walk each document's keys itself."""
+    if kind is not Kind.TV:
+        return None
+    found = tv_schema.season_parts([r[0] for r in rows], [r[2] for r in rows])
+    table = pa.table(
+        {
+            "series_id": pa.array(found[0], pa.int64()),
+            "number": pa.array(found[1], pa.int32()),
+            "doc": pa.array(found[2], pa.binary()).view(pa.string()),
+        }
+    )
+    return pa.Table.from_batches(table.to_batches(max_chunksize=config.OUTPUT_BATCH_ROWS))
 
 
 def arrow(rows: Sequence[tuple[int, float | None, bytes]]) -> pa.Table:

@@ -25,6 +25,9 @@ EDGES = "temp.main.network_edges"
 NODES = "temp.main.network_nodes"
 DEGREES = "temp.main.network_degrees"
 
+WORK_OF = {"movie": ("", "movie_id"), "tv": ("tv_", "-series_id")}
+"""Per medium: the prefix of its credit tables, and its work id there (a series' negated)."""
+
 
 @dataclass(frozen=True)
 class GraphTables:
@@ -85,19 +88,38 @@ def drop(con: duckdb.DuckDBPyConnection) -> None:
 
 
 def credits_sql(options: NetworkOptions) -> str:
-    """One row per (movie, person) credited in the chosen roles on a movie that passes the
-    filters, with the movie's year. A person with several crew jobs on a movie, or in both
-    cast and crew, is one row: they share that movie once with each colleague."""
-    cast = 'SELECT movie_id, person_id FROM "cast"'
-    if options.top_billed is not None:  # NULL order: unknown billing, so not top-billed
-        cast += f' WHERE "order" < {options.top_billed}'
-    crew = "SELECT movie_id, person_id FROM crew"
-    credited = {"cast": cast, "crew": crew, "both": f"{cast} UNION ALL {crew}"}[options.roles]
+    """One row per (work, person) credited in the chosen roles on a work (a movie, or a series
+    as its negated id) that passes the filters, with the work's year. A person with several
+    crew jobs on a work, or in both cast and crew, is one row: they share that work once with
+    each colleague."""
+    parts = []
+    for prefix, work in (WORK_OF[medium] for medium in options.media):
+        cast = f'SELECT {work} AS movie_id, person_id FROM "{prefix}cast"'
+        if options.top_billed is not None:  # NULL order: unknown billing, so not top-billed
+            cast += f' WHERE "order" < {options.top_billed}'
+        crew = f"SELECT {work} AS movie_id, person_id FROM {prefix}crew"
+        parts.append(
+            {"cast": cast, "crew": crew, "both": f"{cast} UNION ALL {crew}"}[options.roles]
+        )
     where = " AND ".join(_movie_conditions(options)) or "true"
     return (
-        f"SELECT DISTINCT c.movie_id, c.person_id, m.year FROM ({credited}) c "
-        f"JOIN movies m ON m.id = c.movie_id WHERE {where}"
+        f"SELECT DISTINCT c.movie_id, c.person_id, m.year FROM ({' UNION ALL '.join(parts)}) c "
+        f"JOIN ({works_sql(options)}) m ON m.id = c.movie_id WHERE {where}"
     )
+
+
+def works_sql(options: NetworkOptions) -> str:
+    """The works people share, as (id, year, vote_count, release_date): movies, and series
+    under their negated ids (their first air date as the release)."""
+    works = []
+    if "movie" in options.media:
+        works.append("SELECT id, year, vote_count, release_date FROM movies")
+    if "tv" in options.media:
+        works.append(
+            "SELECT -id AS id, year(first_air_date) AS year, vote_count, "
+            "first_air_date AS release_date FROM tv_series"
+        )
+    return " UNION ALL ".join(works)
 
 
 def _movie_conditions(options: NetworkOptions) -> list[str]:
@@ -150,11 +172,17 @@ DEGREES_SQL = (
 def nodes_sql(options: NetworkOptions) -> str:
     """The nodes: people with a kept edge, their details from `people` when crawled, else
     from their most recent credit in the chosen roles (only those tables are read)."""
-    credited = " UNION ALL ".join(
-        f'SELECT movie_id, person_id, name, gender, known_for_department, popularity FROM "{t}"'
+    tables = [
+        (WORK_OF[medium][1], f"{WORK_OF[medium][0]}{t}")
+        for medium in options.media
         for t in options.credit_tables
+    ]
+    credited = " UNION ALL ".join(
+        f"SELECT {work} AS movie_id, person_id, name, gender, known_for_department, popularity "
+        f'FROM "{table}"'
+        for work, table in tables
     )
-    return _NODES_SQL.replace("{credited}", credited)
+    return _NODES_SQL.replace("{credited}", credited).replace("{works}", works_sql(options))
 
 
 _NODES_SQL = f"""
@@ -170,7 +198,7 @@ latest AS (
         {{'name': r.name, 'gender': r.gender, 'department': r.known_for_department,
           'popularity': r.popularity}},
         (coalesce(m.release_date, DATE '0001-01-01'), r.movie_id)) AS row
-    FROM credited r JOIN movies m ON m.id = r.movie_id
+    FROM credited r JOIN ({{works}}) m ON m.id = r.movie_id
     WHERE r.person_id IN (SELECT id FROM degrees) GROUP BY r.person_id)
 SELECT d.id,
     coalesce(p.name, l.row.name) AS name,

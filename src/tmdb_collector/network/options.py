@@ -12,6 +12,8 @@ from tmdb_collector.errors import ConfigError
 
 Role = Literal["cast", "crew", "both"]
 ROLES: tuple[Role, ...] = ("cast", "crew", "both")
+MEDIA = ("movie", "tv")
+"""What people can share: movies, TV series (each series one shared work, all its seasons)."""
 FORMATS = config.NETWORK_FORMATS
 MEMORY_SIZE = re.compile(r"\d+(\.\d+)?\s*(K|M|G|T)i?B", re.IGNORECASE)
 
@@ -38,6 +40,10 @@ class NetworkOptions:
     roles: Role = "cast"
     """cast: actors who appeared together; crew: people who worked on a movie's crew
     together; both: any two people credited on the same movie."""
+    media: tuple[str, ...] = ("movie",)
+    """Link people through movies, TV series (aggregate credits, every season), or both
+    (--media). In edges' movie_ids a series is its id negated, so the two id spaces never
+    meet."""
     movie_ids: bool = False
     """Also list each edge's shared movie ids (bigger outputs)."""
     community: bool = True
@@ -52,11 +58,14 @@ class NetworkOptions:
     @property
     def tables(self) -> set[str]:
         """The export tables the network reads: build only these (`tables.build(only=...)`)."""
-        return {"movies", "people", *self.credit_tables}
+        tv = (
+            {"tv_series", *(f"tv_{t}" for t in self.credit_tables)} if "tv" in self.media else set()
+        )
+        return {"movies", "people", *self.credit_tables, *tv}
 
     @property
     def credit_tables(self) -> tuple[str, ...]:
-        """The tables of the chosen roles' credits."""
+        """The tables of the chosen roles' movie credits (`tv_` + each: the series' ones)."""
         return ("cast", "crew") if self.roles == "both" else (self.roles,)
 
     def __post_init__(self) -> None:
@@ -68,6 +77,8 @@ class NetworkOptions:
         _at_least("the last year", self.year_to, 0)
         if not MEMORY_SIZE.fullmatch(self.memory_limit):
             raise ConfigError(f"bad memory limit {self.memory_limit!r}: write it like 1GB or 512MB")
+        if not self.media or not set(self.media) <= set(MEDIA):
+            raise ConfigError(f"unknown media {','.join(self.media)!r}: choose from movie,tv")
         if self.roles not in ROLES:
             raise ConfigError(f"unknown roles {self.roles!r}: choose one of {', '.join(ROLES)}")
         if self.top_billed is not None and self.roles == "crew":

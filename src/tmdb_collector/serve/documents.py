@@ -24,7 +24,8 @@ from tmdb_collector import config
 from tmdb_collector.errors import ConfigError
 from tmdb_collector.vocab import Kind
 
-KINDS: tuple[Kind, ...] = tuple(Kind)
+KINDS: tuple[Kind, ...] = (Kind.MOVIE, Kind.PERSON)
+"""The kinds served (TV and the rest are stored, exported and synced, not yet served)."""
 
 APPENDS: dict[Kind, tuple[str, ...]] = {
     Kind.MOVIE: (

@@ -21,7 +21,7 @@ import orjson
 import pyarrow as pa
 
 from tmdb_collector import config
-from tmdb_collector.serve.documents import APPENDS, StoredDocuments
+from tmdb_collector.serve.documents import APPENDS, KINDS, StoredDocuments
 from tmdb_collector.vocab import Kind
 
 MOVIE_STRUCTURE = orjson.dumps(
@@ -160,7 +160,7 @@ class SearchIndex:
     ) -> SearchIndex:
         """Index every stored movie and person (and fill `docs.masks`)."""
         index = cls(path)
-        for kind in Kind:
+        for kind in KINDS:
             index._load(docs, kind, progress)
         index.con.execute("CHECKPOINT")
         return index

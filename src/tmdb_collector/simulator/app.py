@@ -20,24 +20,27 @@ from typing import Any
 from aiohttp import web
 
 from tmdb_collector import config
+from tmdb_collector.simulator.app_params import parse_appends, parse_change_window, parse_id
 from tmdb_collector.simulator.catalog import Catalog, Kind
 from tmdb_collector.simulator.changes import ChangeLists
 from tmdb_collector.simulator.credits import CreditIndex
-from tmdb_collector.simulator.exports import export_chunks
+from tmdb_collector.simulator.exports import EXPORT_KINDS, ExportKind, export_chunks
 from tmdb_collector.simulator.faults import FaultPlan, fault_key, fault_response, hold
 from tmdb_collector.simulator.limiter import ClientLimits
 from tmdb_collector.simulator.movies import movie_doc
 from tmdb_collector.simulator.payloads import CONFIGURATION
 from tmdb_collector.simulator.people import person_doc
 from tmdb_collector.simulator.responses import json_response, tmdb_error
+from tmdb_collector.simulator.routes import ENTITY_DOCS, MoreRoutes
 from tmdb_collector.simulator.shared import SharedState
 from tmdb_collector.simulator.stats import Stats, stats_document
+from tmdb_collector.simulator.tv import tv_doc
 
 Handler = Callable[[web.BaseRequest], Awaitable[web.StreamResponse]]
 
 MOVIE_APPENDS = ("credits", "keywords", "external_ids", "release_dates")
 PERSON_APPENDS = ("movie_credits", "combined_credits", "external_ids")
-EXPORT_NAME = re.compile(r"^(movie|person)_ids_(\d\d)_(\d\d)_(\d{4})\.json\.gz$")
+EXPORT_NAME = re.compile(rf"^({'|'.join(EXPORT_KINDS)})_ids_(\d\d)_(\d\d)_(\d{{4}})\.json\.gz$")
 
 
 @dataclass(frozen=True)
@@ -63,7 +66,7 @@ class Settings:
         return self.first_day or datetime.now(UTC).date()
 
 
-class Simulator:
+class Simulator(MoreRoutes):
     """A TMDb-compatible server over a seeded catalog."""
 
     def __init__(self, settings: Settings, shared: SharedState | None = None) -> None:
@@ -94,11 +97,18 @@ class Simulator:
             parts = path[3:].split("/")
             if parts == ["configuration"]:
                 return self.configuration
-            if len(parts) != 2 or parts[0] not in ("movie", "person"):
+            head = parts[0]
+            if len(parts) == 4 and head == "tv" and parts[2] == "season":
+                return self.season
+            if len(parts) != 2:
+                return None
+            if head in ENTITY_DOCS:
+                return self.entity
+            if head not in ("movie", "person", "tv"):
                 return None
             if parts[1] in ("latest", "changes"):
                 return self.latest if parts[1] == "latest" else self.changes
-            return self.movie if parts[0] == "movie" else self.person
+            return self.movie if head == "movie" else self.person if head == "person" else self.tv
         if path.startswith("/p/exports/"):
             return self.export
         return self.show_stats if path == "/__sim/stats" else None
@@ -194,6 +204,8 @@ class Simulator:
         catalog = self.catalog
         if request.path.startswith("/3/movie/"):
             doc = movie_doc(catalog, catalog.latest(catalog.movies), ())
+        elif request.path.startswith("/3/tv/"):
+            doc = tv_doc(catalog, catalog.latest(catalog.tv), ())
         else:
             doc = person_doc(self.credit_index, catalog.latest(catalog.people), ())
         return json_response(request, doc)
@@ -205,6 +217,8 @@ class Simulator:
             return tmdb_error(request, window)
         start, end, page = window
         kind: Kind = "movie" if request.path.startswith("/3/movie/") else "person"
+        if request.path.startswith("/3/tv/"):
+            kind = "tv"
         rows = self.change_lists.rows(kind, start, end)
         size = config.SIM_CHANGES_PAGE_SIZE
         body = {
@@ -253,7 +267,7 @@ class Simulator:
         await response.write_eof()
         return response
 
-    def _export_day(self, name: str) -> tuple[Kind, int] | None:
+    def _export_day(self, name: str) -> tuple[ExportKind, int] | None:
         """The kind and day number of an export file's name; None when no such file is kept."""
         match = EXPORT_NAME.match(name)
         if not match:
@@ -265,7 +279,7 @@ class Simulator:
             return None
         if day is None or self.catalog.day - day > config.SIM_EXPORT_RETENTION_DAYS:
             return None
-        return ("movie" if kind == "movie" else "person"), day
+        return EXPORT_KINDS[EXPORT_KINDS.index(kind)], day
 
     # --- for tests and benchmarks ------------------------------------------------------------
 
@@ -305,43 +319,3 @@ class Simulator:
             return web.json_response({"error": "rate must be a number >= 0"}, status=400)
         self.limits.set_rate(rate, self._burst(rate))
         return web.json_response({"rate_limit": rate, "burst": self.limits.burst})
-
-
-# --- request parameters ----------------------------------------------------------------------
-
-
-def parse_id(text: str) -> int:
-    return int(text) if text.isdigit() else -1
-
-
-def parse_appends(request: web.BaseRequest) -> tuple[str, ...] | None:
-    """The append_to_response items, or None when there are more than TMDb allows."""
-    items = tuple(i for i in request.query.get("append_to_response", "").split(",") if i)
-    return None if len(items) > config.MAX_APPENDS else items
-
-
-def parse_change_window(query: Any, today: date) -> tuple[date, date, int] | int:
-    """(start, end, page) of a change-list request, or the TMDb error code that refuses it.
-
-    The checks run in TMDb's order: a bad date is code 23 even when the page is bad too.
-    """
-    try:
-        end = parse_date(query.get("end_date"), today)
-        start = parse_date(query.get("start_date"), min(end, today))
-    except ValueError:
-        return 23
-    try:
-        page = int(query.get("page", "1"))
-    except ValueError:
-        return 22
-    if not 1 <= page <= 500:
-        return 22
-    if end < start or (end - start).days > config.SIM_CHANGES_MAX_DAYS:
-        return 20
-    return start, end, page
-
-
-def parse_date(text: str | None, default: date) -> date:
-    if text is None:
-        return default
-    return datetime.strptime(text, "%Y-%m-%d").date()

@@ -4,9 +4,9 @@ Nothing is stored per id on the first day: an id, its flags and its documents ar
 (seed, index) on demand, so starting is instant and memory does not grow with the catalog.
 Only the day clock's events (changes, deletions) are kept, a few thousand ids a day.
 
-Each kind (movies, people) numbers its entries by *index* 0, 1, 2, …; the first day's catalog
-holds indices below `base`, and each later day appends `added_per_day` more. An index maps to a
-TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
+Each kind (movies, people, TV series) numbers its entries by *index* 0, 1, 2, …; the first
+day's catalog holds indices below `base`, and each later day appends `added_per_day` more. An
+index maps to a TMDb-style id through `IdSpace`, which leaves gaps, as TMDb's id space does.
 """
 
 from __future__ import annotations
@@ -27,13 +27,19 @@ MIX_MUL1, MIX_MUL2 = 0xBF58476D1CE4E5B9, 0x94D049BB133111EB
 """mix()'s splitmix64 multipliers, for the hot loop in `credits_json` that inlines it."""
 GOLDEN = 0x9E3779B97F4A7C15
 
-Kind = Literal["movie", "person"]
-"""The kinds of entry the simulated catalog holds."""
+Kind = Literal["movie", "person", "tv"]
+"""The kinds of entry on the day clock (with their own change lists)."""
 
 # Salts keep the hash streams of different properties independent.
 SALT_MOVIE_IDS, SALT_PERSON_IDS, SALT_GHOST, SALT_EARLY = 1, 2, 3, 4
 SALT_MOVIE_DELETE, SALT_MOVIE_CHANGE, SALT_PERSON_DELETE, SALT_PERSON_CHANGE = 6, 7, 8, 9
 SALT_ORDER = 10
+SALT_TV_IDS, SALT_TV_DELETE, SALT_TV_CHANGE = 11, 12, 13
+
+TV_PER_MOVIE = 0.19
+"""TV series per movie (TMDb, 2026-08: 230,101 series in the export against 1,238,234 movies)."""
+TV_CHANGE_RATE = 0.012
+"""The share of series changed each day (TMDb: 2,661 of about 230,000 a day)."""
 
 
 def mix(*parts: int) -> int:
@@ -209,34 +215,46 @@ class ChangeRow:
 
 
 class Catalog:
-    """Movies and people on a day clock, derived from a seed."""
+    """Movies, people and TV series on a day clock, derived from a seed."""
 
     def __init__(self, movies: int, seed: int, first_day: date) -> None:
         self.seed = seed
         self.first_day = first_day
         self.day = 0
         people = movies * config.SIM_PEOPLE_PER_MOVIE
-        self.movies = KindTimeline(
-            seed=seed,
-            ids=IdSpace(seed, SALT_MOVIE_IDS, 64, 45),
-            base=movies,
-            added_per_day=max(1, round(movies * config.SIM_ADD_RATE)),
-            deleted_per_day=max(1, round(movies * config.SIM_DELETE_RATE)),
-            changed_per_day=max(1, round(movies * config.SIM_MOVIE_CHANGE_RATE)),
-            delete_salt=SALT_MOVIE_DELETE,
-            change_salt=SALT_MOVIE_CHANGE,
+        self.movies = self._timeline(
+            (SALT_MOVIE_IDS, 45),
+            movies,
+            config.SIM_MOVIE_CHANGE_RATE,
+            (SALT_MOVIE_DELETE, SALT_MOVIE_CHANGE),
         )
-        self.people = KindTimeline(
-            seed=seed,
-            ids=IdSpace(seed, SALT_PERSON_IDS, 64, 48),
-            base=people,
-            added_per_day=max(1, round(people * config.SIM_ADD_RATE)),
-            deleted_per_day=max(1, round(people * config.SIM_DELETE_RATE)),
-            changed_per_day=max(1, round(people * config.SIM_PERSON_CHANGE_RATE)),
-            delete_salt=SALT_PERSON_DELETE,
-            change_salt=SALT_PERSON_CHANGE,
-            # Only people outside film credits vanish, so a movie never credits a 404.
-            may_vanish=self.is_tv_only,
+        self.people = self._timeline(
+            (SALT_PERSON_IDS, 48),
+            people,
+            config.SIM_PERSON_CHANGE_RATE,
+            (SALT_PERSON_DELETE, SALT_PERSON_CHANGE),
+        )
+        # Only people outside film credits vanish, so a movie never credits a 404.
+        self.people.may_vanish = self.is_tv_only
+        series = max(1, round(movies * TV_PER_MOVIE))
+        self.tv = self._timeline(
+            (SALT_TV_IDS, 45), series, TV_CHANGE_RATE, (SALT_TV_DELETE, SALT_TV_CHANGE)
+        )
+
+    def _timeline(
+        self, ids: tuple[int, int], base: int, change_rate: float, salts: tuple[int, int]
+    ) -> KindTimeline:
+        """A kind's timeline: `ids` is (salt, used ids in each block of 64), `salts` the
+        salts of its deletions and changes."""
+        return KindTimeline(
+            seed=self.seed,
+            ids=IdSpace(self.seed, ids[0], 64, ids[1]),
+            base=base,
+            added_per_day=max(1, round(base * config.SIM_ADD_RATE)),
+            deleted_per_day=max(1, round(base * config.SIM_DELETE_RATE)),
+            changed_per_day=max(1, round(base * change_rate)),
+            delete_salt=salts[0],
+            change_salt=salts[1],
         )
 
     # --- the clock ---
@@ -252,6 +270,7 @@ class Catalog:
         self.day += days
         self.movies.advance_to(self.day)
         self.people.advance_to(self.day)
+        self.tv.advance_to(self.day)
         return self.today
 
     def day_of(self, when: date) -> int | None:
@@ -281,6 +300,17 @@ class Catalog:
         if index is None or not self.people.alive(index, self.day):
             return None
         return index
+
+    def tv_index(self, tv_id: int) -> int | None:
+        """Index of a TV series the API serves today, or None (404)."""
+        index = self.tv.ids.index_of(tv_id)
+        if index is None or not self.tv.alive(index, self.day):
+            return None
+        return index
+
+    def timeline(self, kind: Kind) -> KindTimeline:
+        """The timeline of one kind."""
+        return self.movies if kind == "movie" else self.people if kind == "person" else self.tv
 
     def latest(self, timeline: KindTimeline) -> int:
         """Index of the newest entry served today."""

@@ -1,4 +1,5 @@
-"""The change lists (`/movie/changes`, `/person/changes`): ids changed, added or deleted."""
+"""The change lists (`/movie/changes`, `/person/changes`, `/tv/changes`): ids changed, added
+or deleted."""
 
 from __future__ import annotations
 
@@ -38,8 +39,8 @@ class ChangeLists:
         cached = self._days.get((kind, day))
         if cached is None:
             catalog = self.catalog
-            if kind == "movie":
-                found = catalog.change_rows(catalog.movies, day, set())
+            if kind in ("movie", "tv"):
+                found = catalog.change_rows(catalog.timeline(kind), day, set())
             else:
                 extra = people_touched_by_movies(catalog, day)
                 found = catalog.change_rows(catalog.people, day, extra)

@@ -42,6 +42,8 @@ QUIRKS = (
     "null_change_ids",  # a change-list row with "id": null (TMDb lists a few), per row
     "duplicate_export_ids",  # an export line listed twice, per line
     "missing_append",  # a movie answer without the `credits` it was asked for, per request
+    "missing_season",  # a season its series lists that answers 404, per season
+    "season_count_mismatch",  # a series whose number_of_seasons disagrees with its list
 )
 """What TMDb's own data does now and then: not transport faults, so outside their 100%."""
 
@@ -73,7 +75,13 @@ PROFILES: dict[str, dict[str, float]] = {
 
 QUIRK_PROFILES: dict[str, dict[str, float]] = {
     # TMDb's own quirks, at rates that a crawl of a few thousand ids meets each of.
-    "quirks": {"null_change_ids": 0.02, "duplicate_export_ids": 0.01, "missing_append": 0.02},
+    "quirks": {
+        "null_change_ids": 0.02,
+        "duplicate_export_ids": 0.01,
+        "missing_append": 0.02,
+        "missing_season": 0.02,
+        "season_count_mismatch": 0.03,
+    },
 }
 
 

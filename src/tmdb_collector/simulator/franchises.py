@@ -139,3 +139,8 @@ def _leads(catalog: Catalog, collection: int, first: int, year: int) -> tuple[in
         if p not in leads:
             leads.append(p)
     return tuple(leads)
+
+
+def window_franchises(seed: int, window: int) -> dict[int, Franchise]:
+    """The franchise movies (index -> Franchise) of window `window` of movie indices."""
+    return _window(seed, window)

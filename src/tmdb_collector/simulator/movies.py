@@ -18,7 +18,6 @@ import orjson
 from tmdb_collector.simulator import vocab
 from tmdb_collector.simulator.attributes import (
     SALT_COLLECTION,
-    SALT_COMPANY,
     SALT_MOVIE,
     SALT_MOVIE_V,
     Doc,
@@ -33,6 +32,7 @@ from tmdb_collector.simulator.attributes import (
 )
 from tmdb_collector.simulator.catalog import Catalog, mix
 from tmdb_collector.simulator.credits_json import credits_json
+from tmdb_collector.simulator.entities import company, company_count
 from tmdb_collector.simulator.franchises import franchise_of, release_ordinal
 
 
@@ -166,6 +166,7 @@ def movie_base(catalog: Catalog, index: int) -> MovieBase:
     franchise = franchise_of(seed, index)
     unreleased = h[19] < 13  # 5%
     country_code = vocab.COUNTRIES[country][0]
+    companies = company_count(catalog)
     doc: Doc = {
         "adult": False,
         "backdrop_path": image_path(seed, SALT_MOVIE, index, 1) if h[20] < 154 else None,
@@ -184,7 +185,7 @@ def movie_base(catalog: Catalog, index: int) -> MovieBase:
         "popularity": 0.0,
         "poster_path": image_path(seed, SALT_MOVIE, index, 2) if h[31] < 205 else None,
         "production_companies": [
-            company(seed, 1 + ((h[k] << 16 | h[k + 1] << 8 | h[k + 2]) * 150_000 >> 24))
+            company(seed, 1 + ((h[k] << 16 | h[k + 1] << 8 | h[k + 2]) * companies >> 24))
             for k in COMPANY_BYTES[h[32] * 5 >> 8]
         ],
         "production_countries": [PRODUCTION_COUNTRIES[country]],
@@ -240,17 +241,4 @@ def collection(seed: int, cid: int) -> Doc:
         "name": f"{movie_title(seed, -cid)} Collection",
         "poster_path": hashed_path(x),
         "backdrop_path": hashed_path(x ^ 1) if x % 10 < 7 else None,
-    }
-
-
-@lru_cache(maxsize=1 << 16)
-def company(seed: int, cid: int) -> Doc:
-    """A production company, the same wherever it appears."""
-    x = mix(seed, SALT_COMPANY, cid)
-    words = vocab.LAST_NAMES, vocab.COMPANY_WORDS
-    return {
-        "id": cid,
-        "logo_path": hashed_path(x, ".png") if x & 1 else None,
-        "name": f"{words[0][(x >> 8) % len(words[0])]} {words[1][(x >> 16) % len(words[1])]}",
-        "origin_country": vocab.COUNTRIES[(x >> 24) % len(vocab.COUNTRIES)][0] if x % 5 else "",
     }

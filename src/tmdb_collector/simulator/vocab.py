@@ -139,3 +139,26 @@ PLACES = (
     "São Paulo, Brazil",
     "Rome, Italy",
 )
+
+TV_GENRES = (
+    (10759, "Action & Adventure"),
+    (16, "Animation"),
+    (35, "Comedy"),
+    (80, "Crime"),
+    (99, "Documentary"),
+    (18, "Drama"),
+    (10751, "Family"),
+    (10762, "Kids"),
+    (9648, "Mystery"),
+    (10763, "News"),
+    (10764, "Reality"),
+    (10765, "Sci-Fi & Fantasy"),
+    (10766, "Soap"),
+    (10767, "Talk"),
+    (10768, "War & Politics"),
+    (37, "Western"),
+)
+
+NETWORK_WORDS = ("TV Channel Network Broadcasting One Plus Streaming Television").split()
+
+EPISODE_TYPES = ("standard", "finale", "mid_season")
